@@ -1,0 +1,1 @@
+"""RECOVER data pipeline: ingest (Python) + dbt models (SQL)."""

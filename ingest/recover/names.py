@@ -1,0 +1,137 @@
+"""Export member names: which members are processed (spec 1.2) and what their names mean (spec 1.3).
+
+Pure functions, no I/O: the ingest, the Lambda adapter and the tests all read names the same way.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from datetime import date
+
+# The grammar gives a subtype token only to these two data types (spec 1.3). This is a rule of
+# the file-name grammar, not a list of data types: the registry stays the only list of those.
+SUBTYPED_TYPES = frozenset({"HealthKitV2Samples", "HealthKitV2Statistics"})
+
+# Tokens become a folder (`dataset=...`) and a file name in the lake, so the grammar only admits
+# plain alphanumeric tokens; real exports never use anything else.
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_TYPE_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_DATE_TOKEN = re.compile(r"(?:(\d{8})-)?(\d{8})")
+_DRIVE = re.compile(r"[A-Za-z]:")
+
+SUBFOLDER = "inside a sub-folder"  # the skip reason that deserves a warning (spec 1.2)
+
+
+class MemberNameError(ValueError):
+    """A member name that does not follow the file-name grammar of spec 1.3."""
+
+    def __init__(self, member: str, reason: str) -> None:
+        super().__init__(f"{member}: file name does not follow the export grammar: {reason}")
+        self.member = member
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class MemberName:
+    """What a member's file name says about its content."""
+
+    data_type: str  # `HealthKitV2Samples_Deleted` for deletion files; the raw `dataset=` folder
+    subtype: str | None  # HealthKitV2Samples/Statistics only; becomes `Type` in SQL
+    start_date: date | None  # None for end-only (snapshot) names
+    end_date: date
+    basename_no_ext: str  # the member's identifier, kept verbatim in the raw file name
+
+    @property
+    def export_start_date(self) -> str | None:
+        """Naive ISO-8601 timestamp at midnight (`2023-01-12T00:00:00`), or None."""
+        return None if self.start_date is None else _iso_midnight(self.start_date)
+
+    @property
+    def export_end_date(self) -> str:
+        return _iso_midnight(self.end_date)
+
+
+def _iso_midnight(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00"
+
+
+def _parse_day(token: str, member: str) -> date:
+    try:
+        return date(int(token[:4]), int(token[4:6]), int(token[6:8]))
+    except ValueError:
+        raise MemberNameError(member, f"{token!r} is not a valid YYYYMMDD date") from None
+
+
+def parse_member_name(name: str) -> MemberName:
+    """Parse a member name (or path; only its basename is read) by the grammar of spec 1.3.
+
+    Strip the extension and split on `_`: the first token is the data type, the last the
+    dates (`start-end` or end only, `YYYYMMDD`); `HealthKitV2*` names whose second-to-last
+    token is `Deleted` belong to `{type}_Deleted`; HealthKitV2Samples/Statistics carry a
+    subtype as their second token. Anything else raises MemberNameError naming the member.
+    """
+    basename = posixpath.basename(name)
+    stem, _ext = posixpath.splitext(basename)
+    tokens = stem.split("_")
+    if len(tokens) < 2:
+        raise MemberNameError(name, "expected {DataType}_{dates}, found no '_'")
+    first, date_token = tokens[0], tokens[-1]
+    if not _TYPE_TOKEN.fullmatch(first):
+        raise MemberNameError(name, f"data type {first!r} is not alphanumeric")
+    for token in tokens[1:-1]:
+        if not _TOKEN.fullmatch(token):
+            raise MemberNameError(name, f"token {token!r} is empty or not alphanumeric")
+    dates = _DATE_TOKEN.fullmatch(date_token)
+    if not dates:
+        raise MemberNameError(name, f"last token {date_token!r} is not YYYYMMDD or YYYYMMDD-YYYYMMDD")
+    start = _parse_day(dates.group(1), name) if dates.group(1) else None
+    end = _parse_day(dates.group(2), name)
+
+    subtype = None
+    if first in SUBTYPED_TYPES:
+        if len(tokens) < 3:
+            raise MemberNameError(name, f"{first} names need a subtype token")
+        subtype = tokens[1]
+    data_type = first
+    if "HealthKitV2" in first and len(tokens) >= 3 and tokens[-2] == "Deleted":
+        data_type = f"{first}_Deleted"
+    return MemberName(data_type, subtype, start, end, stem)
+
+
+def is_unsafe_path(name: str) -> bool:
+    """True for a member name that could escape the directory it is extracted to.
+
+    Any `..`, an absolute POSIX or Windows path (`/x`, `\\x`) or a drive path (`C:x`). One such
+    member makes the whole archive suspect, so the caller refuses the archive.
+    """
+    return (
+        ".." in name
+        or name.startswith(("/", "\\"))
+        or bool(_DRIVE.match(name))
+        or "\x00" in name
+    )
+
+
+def skip_reason(name: str, uncompressed_size: int) -> str | None:
+    """Why a member is not processed (spec 1.2), or None when it is admitted.
+
+    Skipped: members inside a sub-folder (a pilot-data artefact upstream), any name containing
+    `Manifest`, and zero-byte members (how an export says "no records"). The extension is not
+    checked: any other root-level non-empty member is NDJSON.
+    """
+    if name.endswith("/"):
+        return "folder entry"
+    if "/" in name or "\\" in name:
+        return SUBFOLDER
+    if "Manifest" in name:
+        return "manifest"
+    if uncompressed_size <= 0:
+        return "empty (0 bytes)"
+    return None
+
+
+def admitted(name: str, uncompressed_size: int) -> bool:
+    """True when the member is processed (spec 1.2); see skip_reason() for why not."""
+    return skip_reason(name, uncompressed_size) is None

@@ -1,0 +1,92 @@
+{#- JSON access, dispatched per engine. Raw columns hold JSON text (schema-on-read):
+    DuckDB reads nested values as JSON text into VARCHAR; Athena/Trino's OpenX JSON SerDe does the same. -#}
+
+{#- The text at a JSON path below `expr` (keys: list of object keys, [] for the value itself):
+    strings unquoted, objects/arrays as JSON text, JSON null as SQL NULL. -#}
+{% macro recover_json_text(expr, keys) -%}
+    {{ return(adapter.dispatch('recover_json_text', 'recover')(expr, keys)) }}
+{%- endmacro %}
+
+{% macro duckdb__recover_json_text(expr, keys) -%}
+    json_extract_string({{ expr }}, '${% for k in keys %}."{{ k }}"{% endfor %}')
+{%- endmacro %}
+
+{% macro default__recover_json_text(expr, keys) -%}
+    {%- set path -%}${% for k in keys %}["{{ k }}"]{% endfor %}{%- endset -%}
+    coalesce(
+        json_extract_scalar({{ expr }}, '{{ path }}'),
+        nullif(json_format(json_extract({{ expr }}, '{{ path }}')), 'null')
+    )
+{%- endmacro %}
+
+
+{#- `expr` if it is valid JSON text, else NULL (so JSON functions never fail on bad input). -#}
+{% macro recover_json_guard(expr) -%}
+    {{ return(adapter.dispatch('recover_json_guard', 'recover')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__recover_json_guard(expr) -%}
+    case when json_valid({{ expr }}) then {{ expr }} end
+{%- endmacro %}
+
+{% macro default__recover_json_guard(expr) -%}
+    case when try(json_parse({{ expr }})) is not null then {{ expr }} end
+{%- endmacro %}
+
+
+{#- A FROM-clause fragment: one row per element of the JSON array text `expr`,
+    with `{alias}.elem` (JSON) and `{alias}.ord` (1-based). Invalid/non-array -> no rows. -#}
+{% macro recover_unnest_array(expr, alias) -%}
+    {{ return(adapter.dispatch('recover_unnest_array', 'recover')(expr, alias)) }}
+{%- endmacro %}
+
+{% macro duckdb__recover_unnest_array(expr, alias) -%}
+    cross join unnest(cast(case when json_valid({{ expr }}) and json_type({{ expr }}) = 'ARRAY' then {{ expr }} end as json[])) with ordinality as {{ alias }}(elem, ord)
+{%- endmacro %}
+
+{% macro default__recover_unnest_array(expr, alias) -%}
+    cross join unnest(try(cast(json_parse({{ expr }}) as array(json)))) with ordinality as {{ alias }}(elem, ord)
+{%- endmacro %}
+
+
+{#- A FROM-clause fragment: one row per entry of the JSON object text `expr`;
+    recover_object_key(alias) / recover_object_value(alias) give the key (varchar) and value (JSON). -#}
+{% macro recover_unnest_object(expr, alias) -%}
+    {{ return(adapter.dispatch('recover_unnest_object', 'recover')(expr, alias)) }}
+{%- endmacro %}
+
+{% macro duckdb__recover_unnest_object(expr, alias) -%}
+    cross join unnest(map_entries(cast(cast(
+        case when json_valid({{ expr }}) and json_type({{ expr }}) = 'OBJECT' then {{ expr }} end
+    as json) as map(varchar, json)))) as {{ alias }}(e)
+{%- endmacro %}
+
+{% macro default__recover_unnest_object(expr, alias) -%}
+    cross join unnest(try(cast(json_parse({{ expr }}) as map(varchar, json)))) as {{ alias }}(k, v)
+{%- endmacro %}
+
+{% macro recover_object_key(alias) -%}
+    {{ return(adapter.dispatch('recover_object_key', 'recover')(alias)) }}
+{%- endmacro %}
+{% macro duckdb__recover_object_key(alias) %}{{ alias }}.e.key{% endmacro %}
+{% macro default__recover_object_key(alias) %}{{ alias }}.k{% endmacro %}
+
+{% macro recover_object_value(alias) -%}
+    {{ return(adapter.dispatch('recover_object_value', 'recover')(alias)) }}
+{%- endmacro %}
+{% macro duckdb__recover_object_value(alias) %}{{ alias }}.e.value{% endmacro %}
+{% macro default__recover_object_value(alias) %}{{ alias }}.v{% endmacro %}
+
+
+{#- Is `expr` (a non-empty string) valid JSON? -#}
+{% macro recover_is_json(expr) -%}
+    {{ return(adapter.dispatch('recover_is_json', 'recover')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__recover_is_json(expr) -%}
+    coalesce(json_valid({{ expr }}), false)
+{%- endmacro %}
+
+{% macro default__recover_is_json(expr) -%}
+    (try(json_parse({{ expr }})) is not null)
+{%- endmacro %}

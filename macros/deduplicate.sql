@@ -1,0 +1,85 @@
+{#-
+  Intermediate: one row per index key across all exports and cohorts (spec 4.3), flagged when
+  HealthKit deleted it (spec 4.4). Order within a key:
+    InsertedDate (raw string) desc, NULLs last  -- only for types whose data carry InsertedDate
+    export_end_date desc
+    then a deterministic tie-breaker (upstream is arbitrary on exact ties):
+    cohort asc, raw file name desc, record hash asc.
+  Deletions: a row whose (ParticipantIdentifier, key) appears in the `_Deleted` table is
+  flagged `_is_deleted`, whatever the dates or cohorts (a re-inserted key stays deleted).
+  Null keys never match a deletion.
+-#}
+{% macro recover_deduplicate(name) %}
+{%- set staged = ref('stg_recover__' ~ recover_snake(name)) -%}
+{%- set deleted_name = name ~ '_Deleted' -%}
+{%- set has_deleted = recover_has_datatype(deleted_name) -%}
+{%- if has_deleted -%}
+{%- set deleted_ref = ref('stg_recover__' ~ recover_snake(deleted_name)) -%}
+{%- endif -%}
+{%- if not execute -%}
+select * from {{ staged }}
+{%- else -%}
+{%- set dt = recover_datatype(name) -%}
+{%- set index = dt['index'] -%}
+with staged as (
+
+    select * from {{ staged }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by {% for k in index %}{{ adapter.quote(k) }}{{ ', ' if not loop.last }}{% endfor %}
+            order by
+                {%- if dt.get('inserted_date') %}
+                _inserted_date_raw desc nulls last,
+                {%- endif %}
+                export_end_date desc nulls last,
+                cohort asc,
+                _source_file desc,
+                _record_hash asc
+        ) as _rank
+    from staged
+
+),
+
+deduplicated as (
+
+    select * from ranked where _rank = 1
+
+),
+{%- if has_deleted %}
+
+deletions as (
+
+    select distinct {% for k in index %}{{ adapter.quote(k) }}{{ ', ' if not loop.last }}{% endfor %}
+    from {{ deleted_ref }}
+    where {% for k in index %}{{ adapter.quote(k) }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+
+),
+
+final as (
+
+    select
+        deduplicated.*,
+        deletions.{{ adapter.quote(index[0]) }} is not null as _is_deleted
+    from deduplicated
+    left join deletions
+        on {% for k in index %}deduplicated.{{ adapter.quote(k) }} = deletions.{{ adapter.quote(k) }}{{ ' and ' if not loop.last }}{% endfor %}
+
+)
+{%- else %}
+
+final as (
+
+    select deduplicated.*, false as _is_deleted from deduplicated
+
+)
+{%- endif %}
+
+select * from final
+{%- endif %}
+{% endmacro %}

@@ -1,0 +1,141 @@
+{#-
+  The data-type registry, read from the `meta` of the `recover_raw` sources
+  (models/staging/_recover__sources.yml, format in docs/registry.md).
+
+  recover_datatype(name)      -> the table's meta dict (+ name, identifier)
+  recover_columns(name)       -> flattened parent columns: list of dicts
+        {name, root, keys, json_type, curated}     root = raw column, keys = JSON keys below it
+  recover_arrays(name)        -> child tables: list of dicts
+        {table, path, root, keys, kind, element, parent, value, value_type}
+  Field specs are parsed here exactly as recover/registry.py parses them.
+-#}
+
+{% macro recover_datatype(name) %}
+    {%- for node in graph.sources.values() -%}
+        {%- if node.source_name == 'recover_raw' and node.name == name -%}
+            {%- set dt = {} -%}
+            {%- do dt.update(node.meta) -%}
+            {%- do dt.update({'name': node.name, 'identifier': node.identifier}) -%}
+            {{ return(dt) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("data type '" ~ name ~ "' is not in the registry (models/staging/_recover__sources.yml)") }}
+{% endmacro %}
+
+
+{#- Parse a scalar spec such as 'string', 'int', 'string as timestamp'. -#}
+{% macro recover_scalar(spec) %}
+    {%- set parts = spec.split(' as ') -%}
+    {%- set json_type = parts[0] | trim -%}
+    {%- set defaults = {'string': 'varchar', 'int': 'bigint', 'double': 'double', 'boolean': 'boolean'} -%}
+    {%- set curated = (parts[1] | trim) if parts | length > 1 else defaults[json_type] -%}
+    {{ return({'json_type': json_type, 'curated': curated}) }}
+{% endmacro %}
+
+
+{#- The kind of a field spec: scalar | struct | array | json | offset_map -#}
+{% macro recover_kind(spec) %}
+    {%- if spec is string -%}{{ return('scalar') }}
+    {%- elif spec is mapping and '$json' in spec -%}{{ return('json') }}
+    {%- elif spec is mapping and '$offset_map' in spec -%}{{ return('offset_map') }}
+    {%- elif spec is mapping -%}{{ return('struct') }}
+    {%- else -%}{{ return('array') }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- Flatten struct fields into scalar leaves below (root, keys). Arrays and maps are skipped. -#}
+{% macro recover_leaves(fields, root, keys, prefix) %}
+    {%- set out = [] -%}
+    {%- for fname, spec in fields.items() -%}
+        {%- set kind = recover_kind(spec) -%}
+        {%- set r = root if root else fname -%}
+        {%- set k = keys + ([fname] if root else []) -%}
+        {%- set colname = (prefix ~ '_' ~ fname) if prefix else fname -%}
+        {%- if kind == 'json' -%}
+            {%- set spec = spec['$json'] -%}
+            {%- set kind = recover_kind(spec) -%}
+        {%- endif -%}
+        {%- if kind == 'scalar' -%}
+            {%- set s = recover_scalar(spec) -%}
+            {%- do out.append({'name': colname, 'root': r, 'keys': k, 'json_type': s.json_type, 'curated': s.curated}) -%}
+        {%- elif kind == 'struct' -%}
+            {%- do out.extend(recover_leaves(spec, r, k, colname)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{% endmacro %}
+
+
+{% macro recover_columns(name) %}
+    {{ return(recover_leaves(recover_datatype(name)['fields'], none, [], '')) }}
+{% endmacro %}
+
+
+{#- Arrays and offset maps anywhere below `fields` (struct and $json nesting followed). -#}
+{% macro recover_array_specs(fields, root, keys, prefix, parent) %}
+    {%- set out = [] -%}
+    {%- for fname, spec in fields.items() -%}
+        {%- set kind = recover_kind(spec) -%}
+        {%- set r = root if root else fname -%}
+        {%- set k = keys + ([fname] if root else []) -%}
+        {%- set path = (prefix ~ '_' ~ fname) if prefix else fname -%}
+        {%- if kind == 'json' -%}
+            {%- set spec = spec['$json'] -%}
+            {%- set kind = recover_kind(spec) -%}
+        {%- endif -%}
+        {%- if kind == 'struct' -%}
+            {%- do out.extend(recover_array_specs(spec, r, k, path, parent)) -%}
+        {%- elif kind == 'array' -%}
+            {%- set entry = {'path': path, 'root': r, 'keys': k, 'kind': 'array', 'element': spec[0], 'parent': parent} -%}
+            {%- do out.append(entry) -%}
+            {%- set element = spec[0] -%}
+            {%- if element is mapping and recover_kind(element) == 'struct' -%}
+                {#- arrays inside array elements: children of this child, rooted at the element -#}
+                {%- do out.extend(recover_array_specs(element, 'elem', [], path, path)) -%}
+            {%- endif -%}
+        {%- elif kind == 'offset_map' -%}
+            {%- set m = spec['$offset_map'] -%}
+            {%- do out.append({'path': path, 'root': r, 'keys': k, 'kind': 'offset_map', 'element': none,
+                               'value': m['value'], 'value_type': m['type'], 'parent': parent}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{% endmacro %}
+
+
+{% macro recover_arrays(name) %}
+    {%- set out = [] -%}
+    {%- for a in recover_array_specs(recover_datatype(name)['fields'], none, [], '', none) -%}
+        {%- do a.update({'table': 'dataset_' ~ name | lower ~ '_' ~ a.path | lower}) -%}
+        {%- do out.append(a) -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{% endmacro %}
+
+
+{% macro recover_array(name, path) %}
+    {%- for a in recover_arrays(name) -%}
+        {%- if a.path | lower == path | lower -%}{{ return(a) }}{%- endif -%}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("data type '" ~ name ~ "' has no array field '" ~ path ~ "'") }}
+{% endmacro %}
+
+
+{#- Model-name helpers: FitbitSleepLogs -> fitbit_sleep_logs -#}
+{% macro recover_snake(name) %}
+    {{- return(modules.re.sub('(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])', '_', name) | lower) -}}
+{% endmacro %}
+
+
+{#- Is `name` a data type of the registry? Safe at parse time (answers from the sources file
+    through dbt's graph when available, else from the naming rule for _Deleted tables). -#}
+{% macro recover_has_datatype(name) %}
+    {%- if execute -%}
+        {%- for node in graph.sources.values() -%}
+            {%- if node.source_name == 'recover_raw' and node.name == name -%}{{ return(true) }}{%- endif -%}
+        {%- endfor -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {{ return(name.startswith('HealthKitV2') and name.endswith('_Deleted')) }}
+{% endmacro %}

@@ -1,0 +1,1 @@
+{{ recover_child('EnrolledParticipants', 'CustomFields_Treatments') }}

@@ -1,0 +1,1 @@
+{{ recover_child('GarminSleepSummary', 'SleepLevelsMap_rem') }}

@@ -1,0 +1,1 @@
+{{ recover_child('SymptomLog', 'Value_symptoms') }}

@@ -1,0 +1,1 @@
+{{ recover_staging('HealthKitV2Statistics_Deleted') }}
