@@ -5,7 +5,20 @@
                                 (or offset-map entry) of a surviving parent row
   `cohort` is always the last column (the partition column on Athena).
 -#}
+{#- Engine-specific table settings of the curated tables (DuckDB: plain tables, exported to
+    Parquet by `recover build`; Athena/Trino: Parquet partitioned by cohort). -#}
+{% macro recover_curated_config() %}
+    {%- if target.type == 'athena' -%}
+        {{ config(format='parquet', partitioned_by=['cohort'], table_type='hive',
+                  s3_data_naming='schema_table_unique') }}
+    {%- elif target.type == 'trino' -%}
+        {{ config(properties={'format': "'PARQUET'", 'partitioned_by': "ARRAY['cohort']"}) }}
+    {%- endif -%}
+{% endmacro %}
+
+
 {% macro recover_parent(name) %}
+{{- recover_curated_config() -}}
 {%- set upstream = ref('int_' ~ recover_snake(name) ~ '__deduplicated') -%}
 {%- if not execute -%}
 select * from {{ upstream }}
@@ -59,6 +72,7 @@ select * from final
 
 
 {% macro recover_child(name, path) %}
+{{- recover_curated_config() -}}
 {%- set upstream = ref('int_' ~ recover_snake(name) ~ '__deduplicated') -%}
 {%- if not execute -%}
 select * from {{ upstream }}

@@ -1,6 +1,8 @@
 {#-
-  The data-type registry, read from the `meta` of the `recover_raw` sources
-  (models/staging/_recover__sources.yml, format in docs/registry.md).
+  The data-type registry: the `meta` of the `recover_raw` sources
+  (models/staging/_recover__sources.yml, format in docs/registry.md), read through the
+  generated macro recover_registry_data() (macros/generated/registry_data.sql), which also
+  works where dbt's `graph` is empty (parse time, unit tests).
 
   recover_datatype(name)      -> the table's meta dict (+ name, identifier)
   recover_columns(name)       -> flattened parent columns: list of dicts
@@ -11,15 +13,11 @@
 -#}
 
 {% macro recover_datatype(name) %}
-    {%- for node in graph.sources.values() -%}
-        {%- if node.source_name == 'recover_raw' and node.name == name -%}
-            {%- set dt = {} -%}
-            {%- do dt.update(node.meta) -%}
-            {%- do dt.update({'name': node.name, 'identifier': node.identifier}) -%}
-            {{ return(dt) }}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ exceptions.raise_compiler_error("data type '" ~ name ~ "' is not in the registry (models/staging/_recover__sources.yml)") }}
+    {%- set data = recover_registry_data() -%}
+    {%- if name not in data -%}
+        {{ exceptions.raise_compiler_error("data type '" ~ name ~ "' is not in the registry (models/staging/_recover__sources.yml)") }}
+    {%- endif -%}
+    {{ return(data[name]) }}
 {% endmacro %}
 
 
@@ -128,14 +126,7 @@
 {% endmacro %}
 
 
-{#- Is `name` a data type of the registry? Safe at parse time (answers from the sources file
-    through dbt's graph when available, else from the naming rule for _Deleted tables). -#}
+{#- Is `name` a data type of the registry? -#}
 {% macro recover_has_datatype(name) %}
-    {%- if execute -%}
-        {%- for node in graph.sources.values() -%}
-            {%- if node.source_name == 'recover_raw' and node.name == name -%}{{ return(true) }}{%- endif -%}
-        {%- endfor -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {{ return(name.startswith('HealthKitV2') and name.endswith('_Deleted')) }}
+    {{ return(name in recover_registry_data()) }}
 {% endmacro %}

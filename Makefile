@@ -1,0 +1,40 @@
+# The README's two commands: `make demo` and `make test`. Both set everything up themselves.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint models check-models bench trino clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/recover demo
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check ingest tests scripts bench
+
+# Regenerate the one-line model files and the models' YAML from the registry.
+models: $(STAMP)
+	$(BIN)/python scripts/scaffold_models.py
+
+check-models: $(STAMP)
+	$(BIN)/python scripts/scaffold_models.py --check
+
+# Download (once, cached) the Trino server used by the `trino` test tier.
+trino: $(STAMP)
+	bash scripts/fetch_trino.sh
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf demo lake target logs .pytest_cache

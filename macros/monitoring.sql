@@ -1,0 +1,99 @@
+{#-
+  record_counts (spec 4.7): per data type and export_end_date, the row counts at
+    READ                  raw rows (staging)
+    DROP_DUPLICATES       after de-duplication
+    DROP_DELETED_SAMPLES  after HealthKit deletions (HealthKit types only)
+    WRITE                 rows of the curated parent table
+  plus, for HealthKit, READ and DROP_DUPLICATES of the `_Deleted` table under `{type}_deleted`.
+  Each run appends its counts with the run's id (dbt invocation_id) and start time.
+-#}
+{% macro recover_record_counts(names) %}
+{{ config(materialized='incremental', incremental_strategy='append') }}
+{%- set parts = [] -%}
+{%- for name in names -%}
+    {%- set s = recover_snake(name) -%}
+    {%- do parts.append(recover_count_query(name, 'READ', ref('stg_recover__' ~ s))) -%}
+    {%- do parts.append(recover_count_query(name, 'DROP_DUPLICATES', ref('int_' ~ s ~ '__deduplicated'))) -%}
+    {%- if recover_has_datatype(name ~ '_Deleted') -%}
+        {%- set deleted = ref('stg_recover__' ~ recover_snake(name ~ '_Deleted')) -%}
+        {%- do parts.append(recover_count_query(name ~ '_deleted', 'READ', deleted)) -%}
+        {%- do parts.append(recover_count_query(name ~ '_deleted', 'DROP_DUPLICATES',
+                '(select * from (select *, row_number() over (partition by ' ~ recover_index_list(name)
+                ~ ' order by export_end_date desc) as _rank from ' ~ deleted ~ ') as d where _rank = 1)')) -%}
+        {%- do parts.append(recover_count_query(name, 'DROP_DELETED_SAMPLES',
+                '(select * from ' ~ ref('int_' ~ s ~ '__deduplicated') ~ ' where not _is_deleted)')) -%}
+    {%- endif -%}
+    {%- do parts.append(recover_count_query(name, 'WRITE', ref('dataset_' ~ name | lower))) -%}
+{%- endfor %}
+with counts as (
+{% for p in parts %}
+    {{ p }}
+    {{ 'union all' if not loop.last }}
+{%- endfor %}
+)
+
+select
+    data_type,
+    event,
+    export_end_date,
+    row_count,
+    '{{ invocation_id }}' as run_id,
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as run_started_at
+from counts
+{% endmacro %}
+
+
+{% macro recover_count_query(label, event, relation) -%}
+    select '{{ label }}' as data_type, '{{ event }}' as event, export_end_date, count(*) as row_count
+    from {{ relation }} group by export_end_date
+{%- endmacro %}
+
+
+{% macro recover_index_list(name) -%}
+    {%- if execute -%}
+        {%- for k in recover_datatype(name)['index'] -%}{{ adapter.quote(k) }}{{ ', ' if not loop.last }}{%- endfor -%}
+    {%- else -%}1{%- endif -%}
+{%- endmacro %}
+
+
+{#- Values that failed their curated cast (or malformed JSON strings), per data type and column:
+    the raw zone keeps them; this table makes them visible. -#}
+{% macro recover_cast_failures(names) %}
+{%- set parts = [] -%}
+{%- for name in names -%}
+    {%- do parts.append("select '" ~ name ~ "' as data_type, _cast_failures, _source_file from "
+                        ~ ref('stg_recover__' ~ recover_snake(name)) ~ " where _cast_failures is not null") -%}
+{%- endfor %}
+with failures as (
+{% for p in parts %}
+    {{ p }}
+    {{ 'union all' if not loop.last }}
+{%- endfor %}
+),
+
+per_column as (
+
+    select data_type, failed_column, _source_file
+    from failures
+    {{ recover_unnest_split('_cast_failures', 'failed_column') }}
+
+)
+
+select data_type, failed_column as column_name, count(*) as failed_values, min(_source_file) as example_file
+from per_column
+group by data_type, failed_column
+{% endmacro %}
+
+
+{#- FROM fragment: one row per element of a comma-separated string, as column `alias`. -#}
+{% macro recover_unnest_split(expr, alias) -%}
+    {{ return(adapter.dispatch('recover_unnest_split', 'recover')(expr, alias)) }}
+{%- endmacro %}
+
+{% macro duckdb__recover_unnest_split(expr, alias) -%}
+    cross join unnest(string_split({{ expr }}, ',')) as split_values({{ alias }})
+{%- endmacro %}
+
+{% macro default__recover_unnest_split(expr, alias) -%}
+    cross join unnest(split({{ expr }}, ',')) as split_values({{ alias }})
+{%- endmacro %}
