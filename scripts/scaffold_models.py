@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from recover import registry, tables
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -63,10 +63,14 @@ def member(export: Export, name: str = NAME):
     return next(m for m in export.members if m.name == name)
 
 
+def gzip_of(export: Export, **options) -> bytes:
+    return b"".join(export.gzip_chunks(member(export), **options))
+
+
 def test_deflate_member_becomes_gzip_without_recompression():
     data = ndjson(2000)
     export = open_bytes(make_zip({NAME: data}))
-    gz = b"".join(export.gzip_chunks(member(export)))
+    gz = gzip_of(export)
     assert gzip.decompress(gz) == data
     compressed = raw_deflate(data)  # zipfile's deflate at the default level, same zlib
     assert gz == GZIP_HEADER + compressed + struct.pack("<II", zlib.crc32(data), len(data))
@@ -74,9 +78,8 @@ def test_deflate_member_becomes_gzip_without_recompression():
 
 def test_gzip_is_deterministic():
     archive = make_zip({NAME: ndjson(500)})
-    first, second = (open_bytes(archive) for _ in range(2))
-    first = b"".join(first.gzip_chunks(member(first)))
-    assert first == b"".join(second.gzip_chunks(member(second)))
+    first = gzip_of(open_bytes(archive))
+    assert first == gzip_of(open_bytes(archive))
     assert first[4:8] == b"\0\0\0\0"  # mtime 0, and no embedded file name (FLG = 0)
     assert first[3] == 0
 
@@ -85,13 +88,13 @@ def test_gzip_is_deterministic():
 def test_other_methods_fall_back_to_recompression(method):
     data = ndjson(1000)
     export = open_bytes(make_zip({NAME: data}, method))
-    assert gzip.decompress(b"".join(export.gzip_chunks(member(export)))) == data
+    assert gzip.decompress(gzip_of(export)) == data
 
 
 def test_forced_recompression_gives_the_same_content():
     data = ndjson(1000)
     export = open_bytes(make_zip({NAME: data}))
-    assert gzip.decompress(b"".join(export.gzip_chunks(member(export), recompress=True))) == data
+    assert gzip.decompress(gzip_of(export, recompress=True)) == data
 
 
 def test_raw_chunks_are_the_member_bytes():
@@ -106,14 +109,14 @@ def test_zip64_member_headers_are_read():
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf, zf.open(NAME, "w", force_zip64=True) as out:
         out.write(data)
     export = open_bytes(buffer.getvalue())
-    assert gzip.decompress(b"".join(export.gzip_chunks(member(export)))) == data
+    assert gzip.decompress(gzip_of(export)) == data
 
 
 def test_members_after_a_prefix_are_found():
     """Self-extracting style archives (data before the zip) still locate each member."""
     data = ndjson(100)
     export = open_bytes(b"#!junk-prefix\n" * 10 + make_zip({NAME: data}))
-    assert gzip.decompress(b"".join(export.gzip_chunks(member(export)))) == data
+    assert gzip.decompress(gzip_of(export)) == data
 
 
 def test_a_few_mb_member_streams_in_bounded_chunks():
@@ -249,4 +252,12 @@ def test_export_open_reads_a_local_file(tmp_path):
     data = ndjson(100)
     path.write_bytes(make_zip({NAME: data}))
     with Export.open(str(path)) as export:
-        assert gzip.decompress(b"".join(export.gzip_chunks(member(export)))) == data
+        assert gzip.decompress(gzip_of(export)) == data
+
+
+def test_name_hiding_a_path_after_a_nul_byte_refuses_the_archive():
+    data = ndjson(10)
+    name = "FitbitEcg_20230101.json\x00/../../etc/cron.d/x"
+    with pytest.raises(UnsafeArchiveError, match="path traversal") as raised:
+        open_bytes(handmade_zip(name, raw_deflate(data), zlib.crc32(data), len(data)))
+    assert "FitbitEcg_20230101.json\\x00/../../etc/cron.d/x" in str(raised.value)

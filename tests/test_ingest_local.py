@@ -328,3 +328,10 @@ def test_s3_lake_is_not_supported_yet(capsys, export):
     code, _, err = ingest(capsys, export, "--lake", "s3://bucket/lake", "--namespace", "dev")
     assert code == 2
     assert "s3://bucket/lake" in one_line(err)
+
+
+def test_recover_cli_dispatches_to_the_ingest_sub_command(capsys, export, lake):
+    from recover.cli import main
+
+    assert main(["ingest", str(export), "--lake", str(lake), "--namespace", "dev"]) == 0
+    assert "landed  3 member(s)" in capsys.readouterr().out

@@ -13,17 +13,22 @@ build after a second ingest equals one build over all exports. See docs/build.md
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shutil
+import subprocess
 import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from recover import local_catalog
 from recover.identifiers import check_identifier
 
+PROGRESS = re.compile(r"\b(\d+) of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP)")
 PROJECT_DIR = Path(os.environ.get("RECOVER_PROJECT_DIR", Path(__file__).resolve().parents[2]))
 
 
@@ -76,39 +81,58 @@ def dbt_env(lake: Path, namespace: str) -> dict[str, str]:
 
 
 def build(lake: Path, namespace: str, select: list[str] | None = None,
-          exclude: list[str] | None = None, export: bool = True) -> BuildResult:
-    """Refresh the raw views, run `dbt build` on the local target, export Parquet."""
-    from dbt.cli.main import dbtRunner  # imported here: dbt is slow to import
+          exclude: list[str] | None = None, export: bool = True,
+          progress: TextIO | None = sys.stderr) -> BuildResult:
+    """Refresh the raw views, run `dbt build` on the local target, export Parquet.
 
+    dbt runs in a subprocess (its DuckDB connection must be closed before the export opens
+    the database again); its log goes to {lake}/{ns}/logs/dbt.log and a one-line progress
+    counter to `progress`.
+    """
     started = time.monotonic()
     (lake / namespace).mkdir(parents=True, exist_ok=True)
     local_catalog.refresh_raw_views(lake, namespace)
-    os.environ.update(dbt_env(lake, namespace))
-    argv = ["build", "--project-dir", str(PROJECT_DIR), "--profiles-dir",
-            str(PROJECT_DIR / "profiles"), "--target", "local", "--quiet",
-            "--log-path", str(lake / namespace / "logs"),
-            "--target-path", str(lake / namespace / "target")]
+    target_path = lake / namespace / "target"
+    argv = [str(Path(sys.executable).with_name("dbt")), "build",
+            "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR / "profiles"),
+            "--target", "local", "--no-use-colors", "--log-path", str(lake / namespace / "logs"),
+            "--target-path", str(target_path)]
     if select:
         argv += ["--select", *select]
     if exclude:
         argv += ["--exclude", *exclude]
-    res = dbtRunner().invoke(argv)
-    result = BuildResult(ok=bool(res.success))
-    if res.exception is not None:
-        result.failures.append(f"dbt: {res.exception}")
-    for r in (res.result or []):
-        node = r.node
-        status = str(r.status)
-        if node.resource_type == "model":
-            result.models[node.name] = status
-            if status not in ("success",):
-                result.failures.append(f"model {node.name}: {status} {r.message or ''}".strip())
-        elif node.resource_type in ("test", "unit_test"):
-            result.tests[status] = result.tests.get(status, 0) + 1
-            if status == "warn":
-                result.warnings.append(node.name)
-            elif status in ("fail", "error"):
-                result.failures.append(f"test {node.name}: {status}")
+    env = {**os.environ, **dbt_env(lake, namespace)}
+    tail: list[str] = []
+    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, cwd=PROJECT_DIR) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            tail = (tail + [line.rstrip()])[-40:]
+            m = PROGRESS.search(line)
+            if m and progress is not None:
+                progress.write(f"\r  dbt build: {m.group(1)}/{m.group(2)} nodes done")
+                progress.flush()
+    if progress is not None:
+        progress.write("\n")
+    result = BuildResult(ok=proc.returncode == 0)
+    results_file = target_path / "run_results.json"
+    if results_file.exists():
+        for r in json.loads(results_file.read_text())["results"]:
+            uid, status = r["unique_id"], r["status"]
+            parts = uid.split(".")
+            kind, name = parts[0], (parts[2] if parts[0] in ("test", "unit_test") else parts[-1])
+            if kind == "model":
+                result.models[name] = status
+                if status != "success":
+                    result.failures.append(f"model {name}: {status} {r.get('message') or ''}".strip())
+            elif kind in ("test", "unit_test"):
+                result.tests[status] = result.tests.get(status, 0) + 1
+                if status == "warn":
+                    result.warnings.append(f"{name} ({r.get('failures')} rows)")
+                elif status in ("fail", "error"):
+                    result.failures.append(f"{kind} {name}: {status}")
+    if not result.ok and not result.failures:
+        result.failures.append("dbt build failed:\n" + "\n".join(tail))
     curated = sorted(name for name, status in result.models.items()
                      if status == "success" and name.startswith("dataset_"))
     if result.ok and export:

@@ -118,7 +118,11 @@ class Export:
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
             raise ExportError(label, f"not a readable zip archive (corrupt or truncated: {exc})") from None
         self.members = [Member.from_info(info) for info in infos]
-        unsafe = [m.name for m in self.members if is_unsafe_path(m.name)]
+        # zipfile cuts names at a NUL byte; the name as stored must be safe too.
+        unsafe = [
+            m.info.orig_filename.replace("\x00", "\\x00") for m in self.members
+            if is_unsafe_path(m.name) or is_unsafe_path(m.info.orig_filename)
+        ]
         if unsafe:
             raise UnsafeArchiveError(
                 label,
@@ -143,6 +147,7 @@ class Export:
         return export
 
     def close(self) -> None:
+        self._zip.close()  # never closes a file object it was given
         if self._owned is not None:
             self._owned.close()
             self._owned = None

@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
     except (IngestError, ExportError, CatalogError) as exc:
         print(f"recover ingest: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("recover ingest: interrupted (files landed so far are whole)", file=sys.stderr)
+        return 130
     summary.print(sys.stdout)
     return 0
 
@@ -269,7 +272,10 @@ def ingest(
                     unmodelled.add(landing.name.data_type)
     summary.seconds = time.monotonic() - started
     summary.unmodelled = sorted(unmodelled)
-    summary.views_db = refresh_raw_views(lake, namespace, types)
+    try:
+        summary.views_db = refresh_raw_views(lake, namespace, types)
+    except CatalogError as exc:
+        raise CatalogError(f"{summary.landed} member(s) landed, raw views not refreshed: {exc}") from None
     summary.views_schema = raw_schema(namespace)
     summary.views = len(list(types.names()))
     return summary

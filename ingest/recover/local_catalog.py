@@ -72,7 +72,7 @@ def unmodelled_datasets(lake: Path, namespace: str, types: registry.Registry | N
 def _view_sql(lake: Path, namespace: str, data_type: registry.DataType) -> str:
     columns = registry.raw_columns(data_type)
     view = f"{_quote(raw_schema(namespace))}.{_quote(data_type.identifier)}"
-    folder = dataset_dir(lake, namespace, data_type.name).resolve()
+    folder = dataset_dir(lake, namespace, data_type.name).absolute()
     if not any(folder.glob(f"cohort=*/*{RAW_SUFFIX}")):
         nulls = [f"cast(null as varchar) as {_quote(c)}" for c in [*columns, "filename", "cohort"]]
         return f"create or replace view {view} as select {', '.join(nulls)} where false"

@@ -103,7 +103,8 @@ def parse_member_name(name: str) -> MemberName:
 def is_unsafe_path(name: str) -> bool:
     """True for a member name that could escape the directory it is extracted to.
 
-    Any `..`, an absolute POSIX or Windows path (`/x`, `\\x`) or a drive path (`C:x`). One such
+    Any `..` (even inside a file name: strict on purpose, real exports never have one), an
+    absolute POSIX or Windows path (`/x`, `\\x`), a drive path (`C:x`) or a NUL byte. One such
     member makes the whole archive suspect, so the caller refuses the archive.
     """
     return (

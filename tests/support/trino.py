@@ -2,34 +2,45 @@
 
 Why: the curated SQL runs on Amazon Athena, which no test here can reach. Athena v3 is
 Trino, so the tests run the same SQL on a local Trino server that the suite starts and
-stops itself. ``scripts/fetch_trino.sh`` downloads and caches the pinned Trino release;
-this module starts it with Java 25 on a free 127.0.0.1 port, with a ``hive`` catalog
-over a local lake directory, waits until it answers ``SELECT 1``, and kills its process
-group at the end.
+stops itself:
 
-The ``hive`` catalog uses Trino's *file* metastore on the native local file system, not
-Glue: Trino's Glue client cannot run against moto (see ``hive_file_catalog``).
+* ``scripts/fetch_trino.sh`` downloads the pinned Trino release from Maven Central once
+  and caches it (``~/.cache/recover/trino-<ver>`` or ``$RECOVER_TRINO_HOME``);
+* a moto server (``moto_glue.py``, its own process) stands in for Glue and S3;
+* Trino runs with Java 25 on a free 127.0.0.1 port, a coordinator that also executes
+  the work, with a small heap; we wait until it answers ``SELECT 1`` and kill its whole
+  process group at the end.
 
-Use from tests (tests marked ``@pytest.mark.trino``)::
+Catalogs (see ``hive_glue_catalog`` / ``hive_file_catalog``):
 
-    def test_x(trino_server):          # session-scoped fixture below
-        trino_server.query("SELECT 1")
-        trino_server.lake              # Path of the lake directory (file:// in SQL)
+``hive``       the production shape: Glue metastore (moto) and native S3 (moto); it can
+               also read and write the local lake directory through ``local:///`` URIs.
+``hive_file``  fallback: Trino's file metastore, same file systems; no Glue quirks
+               (e.g. it can RENAME tables), no moto involved.
 
-When Java 24+ or the Trino download is unavailable, the fixture skips with a one-line
-reason, unless ``RECOVER_REQUIRE_TRINO=1``, in which case it fails.
+Use from tests marked ``@pytest.mark.trino``::
+
+    def test_x(trino):                 # session-scoped fixture below
+        trino.query("SELECT 1")
+        trino.lake                      # local lake directory (Path)
+        trino.local_uri(trino.lake / "raw")   # -> 'local:///.../raw' for SQL
+        trino.aws("glue")               # boto3 client on the moto server
+
+When Java 24+, Maven, moto or the Trino download is unavailable, the fixture skips with
+a one-line reason, unless ``RECOVER_REQUIRE_TRINO=1``, in which case it fails.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,17 +49,25 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 FETCH_SCRIPT = REPO / "scripts" / "fetch_trino.sh"
+MOTO_SCRIPT = Path(__file__).with_name("moto_glue.py")
 # Trino 476 refuses to start on Java < 24; this JDK is on the developer and CI machines.
 DEFAULT_JAVA_HOME = Path("/usr/lib/jvm/temurin-25-jdk-amd64")
 MIN_JAVA = 24
 STARTUP_TIMEOUT_S = 240
-# The machine has 2 cores and 24 GiB shared with dbt, DuckDB and the tests themselves.
+# The machine has 2 cores and 24 GiB, shared with dbt, DuckDB and the tests themselves.
 HEAP = "3G"
 QUERY_MEMORY = "1GB"
+# Plugins the tests need; skipping the others (geospatial, python functions, ...) makes
+# startup faster.
+PLUGINS = ("hive",)
+
+AWS_REGION = "us-east-1"
+AWS_KEY = AWS_SECRET = "testing"  # moto accepts any static credentials
+BUCKET = "recover-lake"
 
 
 class TrinoUnavailable(RuntimeError):
-    """Java 24+ or the Trino installation cannot be had: tests skip (or fail if required)."""
+    """A prerequisite cannot be had here: tests skip (or fail if required)."""
 
 
 def trino_required() -> bool:
@@ -59,27 +78,19 @@ def find_java_home() -> Path:
     """A JDK that can run Trino: $RECOVER_TRINO_JAVA_HOME, $JAVA_HOME, or Temurin 25."""
     candidates = [os.environ.get("RECOVER_TRINO_JAVA_HOME"), os.environ.get("JAVA_HOME")]
     for cand in [*candidates, str(DEFAULT_JAVA_HOME)]:
-        if not cand:
-            continue
-        java = Path(cand) / "bin" / "java"
+        java = Path(cand or "/nonexistent") / "bin" / "java"
         if not java.exists():
             continue
-        out = subprocess.run(
-            [str(java), "-version"], capture_output=True, text=True, check=False
-        ).stderr
-        m = re.search(r'version "(\d+)', out)
+        proc = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
+        m = re.search(r'version "(\d+)', proc.stderr)
         if m and int(m.group(1)) >= MIN_JAVA:
-            return Path(cand)
-    raise TrinoUnavailable(f"no Java {MIN_JAVA}+ found (looked in $JAVA_HOME, {DEFAULT_JAVA_HOME})")
+            return java.parent.parent
+    raise TrinoUnavailable(f"no Java {MIN_JAVA}+ (looked at $JAVA_HOME and {DEFAULT_JAVA_HOME})")
 
 
 def install_trino() -> Path:
     """Run scripts/fetch_trino.sh (instant once cached) and return the install dir."""
-    if shutil.which("mvn") is None and not os.environ.get("RECOVER_TRINO_HOME"):
-        raise TrinoUnavailable("mvn not found: cannot fetch Trino from Maven Central")
-    proc = subprocess.run(
-        ["bash", str(FETCH_SCRIPT)], capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run(["bash", FETCH_SCRIPT], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["?"])[-1]
         raise TrinoUnavailable(f"fetch_trino.sh failed ({proc.returncode}): {last}")
@@ -95,26 +106,124 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def hive_file_catalog(metastore_dir: Path) -> dict[str, str]:
-    """``hive`` catalog: file metastore + Trino's native local file system.
+def local_uri(path: Path) -> str:
+    """``local:///abs/path`` for Trino's native local file system.
 
-    Locations in SQL are ``file:///abs/path`` (``local.location=/`` maps them 1:1).
-    Why not Glue + moto (the production shape): Trino 476's Glue v2 client sends its
-    calls to ``hive.metastore.glue.endpoint-url`` and authenticates fine against moto,
-    but <see tests/test_trino_harness.py::test_glue_metastore_on_moto for the evidence>.
+    Not ``file://``: Trino 476 accepts file:// locations but lists their files back as
+    local:/// and then silently drops them (tables read as empty). Not ``Path.as_uri()``
+    either: it percent-encodes '=' in Hive partition folders and Trino does not decode it.
     """
+    return "local://" + str(path.resolve())
+
+
+def _kill_group(proc: subprocess.Popen | None, grace_s: float) -> None:
+    """SIGTERM the process group started with start_new_session, SIGKILL if it lingers."""
+    if proc is None or proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(wait)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+class MotoServer:
+    """moto (Glue + S3) on 127.0.0.1 in its own process; see moto_glue.py for why."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> MotoServer:
+        try:
+            import moto.server  # noqa: F401
+        except ImportError as e:
+            raise TrinoUnavailable(f"moto[server] not installed: {e}") from e
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, MOTO_SCRIPT, str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"moto exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2).close()
+                return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise TimeoutError("moto server did not answer within 60s")
+
+    def client(self, service: str):
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=AWS_REGION,
+            aws_access_key_id=AWS_KEY,
+            aws_secret_access_key=AWS_SECRET,
+        )
+
+    def stop(self) -> None:
+        _kill_group(self.proc, 10)
+
+
+def _common_catalog() -> dict[str, str]:
     return {
         "connector.name": "hive",
-        "hive.metastore": "file",
-        "hive.metastore.catalog.dir": metastore_dir.as_uri(),
-        "fs.native-local.enabled": "true",
-        "local.location": "/",
-        # The raw zone is external (non-managed) tables; dbt-trino writes curated tables
-        # as CTAS into schemas whose location is in the lake.
+        # The raw zone is external tables; dbt-trino writes curated tables with CTAS.
         "hive.non-managed-table-writes-enabled": "true",
         "hive.non-managed-table-creates-enabled": "true",
         # Athena's CTAS default format is Parquet (Trino's Hive default is ORC).
         "hive.storage-format": "PARQUET",
+        # Native local file system: SQL locations 'local:///abs/path' (see local_uri).
+        "fs.native-local.enabled": "true",
+        "local.location": "/",
+    }
+
+
+def hive_glue_catalog(moto_endpoint: str, warehouse: str) -> dict[str, str]:
+    """Production shape: Glue metastore + native S3, both served by moto.
+
+    ``hive.metastore.glue.endpoint-url`` points Trino's Glue (AWS SDK v2) client at
+    moto; static keys, so no AWS credential chain is consulted. Glue limits that show
+    here as in production: no ALTER TABLE ... RENAME (dbt-trino needs
+    ``on_table_exists: drop``).
+    """
+    return {
+        **_common_catalog(),
+        "hive.metastore": "glue",
+        "hive.metastore.glue.region": AWS_REGION,
+        "hive.metastore.glue.endpoint-url": moto_endpoint,
+        "hive.metastore.glue.aws-access-key": AWS_KEY,
+        "hive.metastore.glue.aws-secret-key": AWS_SECRET,
+        "hive.metastore.glue.default-warehouse-dir": warehouse,
+        "fs.native-s3.enabled": "true",
+        "s3.endpoint": moto_endpoint,
+        "s3.region": AWS_REGION,
+        "s3.path-style-access": "true",
+        "s3.aws-access-key": AWS_KEY,
+        "s3.aws-secret-key": AWS_SECRET,
+    }
+
+
+def hive_file_catalog(metastore_dir: str) -> dict[str, str]:
+    """Fallback: Trino's file metastore (JSON files under ``metastore_dir``), local lake."""
+    return {
+        **_common_catalog(),
+        "hive.metastore": "file",
+        "hive.metastore.catalog.dir": metastore_dir,
     }
 
 
@@ -123,14 +232,10 @@ def _properties(values: dict[str, str]) -> str:
 
 
 class TrinoServer:
-    """One single-node Trino (coordinator that also schedules work on itself)."""
+    """One single-node Trino: a coordinator that also schedules work on itself."""
 
     def __init__(
-        self,
-        home: Path,
-        java_home: Path,
-        workdir: Path,
-        catalogs: dict[str, dict[str, str]],
+        self, home: Path, java_home: Path, workdir: Path, catalogs: dict[str, dict[str, str]]
     ) -> None:
         self.home, self.java_home, self.workdir = home, java_home, workdir
         self.catalogs = catalogs
@@ -138,59 +243,53 @@ class TrinoServer:
         self.etc = workdir / "etc"
         self.data = workdir / "data"
         self.log_path = workdir / "server.log"
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: subprocess.Popen | None = None
         self.startup_seconds: float | None = None
 
-    # -- configuration -------------------------------------------------------------
     def _write_etc(self) -> None:
         (self.etc / "catalog").mkdir(parents=True, exist_ok=True)
-        self.data.mkdir(parents=True, exist_ok=True)
-        (self.etc / "config.properties").write_text(
-            _properties(
-                {
-                    "coordinator": "true",
-                    "node-scheduler.include-coordinator": "true",
-                    "http-server.http.port": str(self.port),
-                    "discovery.uri": f"http://127.0.0.1:{self.port}",
-                    "query.max-memory": QUERY_MEMORY,
-                    "query.max-memory-per-node": QUERY_MEMORY,
-                    # 2 cores: keep Trino's thread pools small.
-                    "task.concurrency": "2",
-                    "task.max-worker-threads": "4",
-                }
-            )
-        )
-        (self.etc / "node.properties").write_text(
-            _properties(
-                {
-                    "node.environment": "test",
-                    "node.id": str(uuid.uuid4()),
-                    "node.internal-address": "127.0.0.1",
-                }
-            )
-        )
-        (self.etc / "jvm.config").write_text(
-            "\n".join(
-                [
-                    "-server",
-                    f"-Xmx{HEAP}",
-                    "-XX:+UseG1GC",
-                    "-XX:+ExitOnOutOfMemoryError",
-                    "-XX:ReservedCodeCacheSize=256M",
-                    "-Djdk.attach.allowAttachSelf=true",
-                    "-Dfile.encoding=UTF-8",
-                    "-XX:+EnableDynamicAgentLoading",
-                ]
-            )
-            + "\n"
-        )
-        (self.etc / "log.properties").write_text("io.trino=WARN\n")
+        plugins = self.workdir / "plugin"
+        plugins.mkdir(parents=True, exist_ok=True)
+        for name in PLUGINS:
+            link = plugins / name
+            if not link.exists():
+                link.symlink_to(self.home / "plugin" / name)
+        config = {
+            "coordinator": "true",
+            "node-scheduler.include-coordinator": "true",
+            "http-server.http.port": str(self.port),
+            "discovery.uri": f"http://127.0.0.1:{self.port}",
+            "plugin.dir": str(plugins),
+            "query.max-memory": QUERY_MEMORY,
+            "query.max-memory-per-node": QUERY_MEMORY,
+            # 2 cores: keep Trino's thread pools small.
+            "task.concurrency": "2",
+            "task.max-worker-threads": "4",
+        }
+        (self.etc / "config.properties").write_text(_properties(config))
+        node = {
+            "node.environment": "test",
+            "node.id": str(uuid.uuid4()),
+            "node.internal-address": "127.0.0.1",
+        }
+        (self.etc / "node.properties").write_text(_properties(node))
+        jvm = [
+            f"-Xmx{HEAP}",
+            "-XX:+UseG1GC",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-XX:ReservedCodeCacheSize=256M",
+            "-Djdk.attach.allowAttachSelf=true",
+            "-XX:+EnableDynamicAgentLoading",
+            "-Dfile.encoding=UTF-8",
+        ]
+        (self.etc / "jvm.config").write_text("\n".join(jvm) + "\n")
+        (self.etc / "log.properties").write_text("io.trino=INFO\n")
         for name, props in self.catalogs.items():
             (self.etc / "catalog" / f"{name}.properties").write_text(_properties(props))
 
-    # -- lifecycle -----------------------------------------------------------------
     def start(self) -> TrinoServer:
         self._write_etc()
+        self.data.mkdir(parents=True, exist_ok=True)
         cmd = [
             str(self.home / "bin" / "launcher"),
             "run",
@@ -201,7 +300,7 @@ class TrinoServer:
         env = {**os.environ, "JAVA_HOME": str(self.java_home)}
         t0 = time.monotonic()
         with open(self.log_path, "wb") as log:
-            # Own session => own process group, so stop() can kill launcher + JVM together.
+            # Own session => own process group: stop() kills launcher and JVM together.
             self.proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
@@ -218,31 +317,18 @@ class TrinoServer:
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(
-                    f"Trino exited with {self.proc.returncode} during startup:\n{self.log_tail()}"
+                    f"Trino exited with {self.proc.returncode} at startup:\n{self.log_tail()}"
                 )
             try:
                 if self.query("SELECT 1") == [[1]]:
                     return
-            except Exception as e:  # noqa: BLE001 - not up yet, or still initializing
+            except Exception as e:  # noqa: BLE001 - not listening yet, or still initializing
                 last_err = e
-            time.sleep(1)
-        raise TimeoutError(
-            f"Trino not ready after {STARTUP_TIMEOUT_S}s ({last_err}):\n{self.log_tail()}"
-        )
+            time.sleep(0.5)
+        raise TimeoutError(f"Trino not ready in {STARTUP_TIMEOUT_S}s ({last_err}):\n{self.log_tail()}")
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.proc.wait(wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+        _kill_group(self.proc, 30)
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -250,21 +336,15 @@ class TrinoServer:
         except OSError:
             return "(no server log)"
 
-    # -- client --------------------------------------------------------------------
     def connect(self, catalog: str = "hive", schema: str | None = None):
-        import trino  # the trino client ships with dbt-trino
+        import trino  # the Python client ships with dbt-trino
 
         return trino.dbapi.connect(
-            host="127.0.0.1",
-            port=self.port,
-            user="test",
-            catalog=catalog,
-            schema=schema,
-            http_scheme="http",
+            host="127.0.0.1", port=self.port, user="test", catalog=catalog, schema=schema
         )
 
     def query(self, sql: str, catalog: str = "hive", schema: str | None = None) -> list:
-        """Run one statement and return all rows (lists)."""
+        """Run one statement and return all rows (as lists)."""
         conn = self.connect(catalog, schema)
         try:
             cur = conn.cursor()
@@ -274,33 +354,73 @@ class TrinoServer:
             conn.close()
 
 
-def start_trino(workdir: Path, lake: Path) -> TrinoServer:
-    """Install (cached) and start Trino with a ``hive`` catalog over ``lake``."""
-    java_home = find_java_home()
-    home = install_trino()
-    server = TrinoServer(
-        home,
-        java_home,
-        workdir,
-        {"hive": hive_file_catalog(workdir / "metastore")},
-    )
-    server.lake = lake  # type: ignore[attr-defined]
-    return server.start()
+class TrinoEnv:
+    """What the ``trino`` fixture yields: the server, its moto, and the lake directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lake = root / "lake"
+        self.lake.mkdir(parents=True, exist_ok=True)
+        self.bucket = BUCKET
+        self.moto = MotoServer(root / "moto.log")
+        self.server: TrinoServer | None = None
+
+    def start(self) -> TrinoEnv:
+        java_home = find_java_home()
+        home = install_trino()
+        self.moto.start()
+        self.aws("s3").create_bucket(Bucket=self.bucket)
+        warehouse = local_uri(self.lake / "warehouse")
+        catalogs = {
+            "hive": hive_glue_catalog(self.moto.endpoint, warehouse),
+            "hive_file": hive_file_catalog(local_uri(self.root / "file-metastore")),
+        }
+        self.server = TrinoServer(home, java_home, self.root / "trino", catalogs)
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+        self.moto.stop()
+
+    # conveniences for tests
+    local_uri = staticmethod(local_uri)
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return self.server.port
+
+    def aws(self, service: str):
+        """boto3 client (glue, s3, ...) on the moto server Trino uses."""
+        return self.moto.client(service)
+
+    def query(self, sql: str, catalog: str = "hive", schema: str | None = None) -> list:
+        assert self.server is not None
+        return self.server.query(sql, catalog, schema)
+
+
+def start_trino_env(root: Path) -> TrinoEnv:
+    env = TrinoEnv(root)
+    try:
+        return env.start()
+    except BaseException:
+        env.stop()
+        raise
 
 
 @pytest.fixture(scope="session")
-def trino_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrinoServer]:
-    """Session-wide Trino; the lake directory is ``trino_server.lake``."""
-    root = Path(tempfile.mkdtemp(prefix="recover-trino-", dir=tmp_path_factory.getbasetemp()))
-    lake = root / "lake"
-    lake.mkdir()
+def trino(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrinoEnv]:
+    """Session-wide Trino (+ moto) with the ``hive`` and ``hive_file`` catalogs."""
+    root = Path(tempfile.mkdtemp(prefix="trino-", dir=tmp_path_factory.getbasetemp()))
     try:
-        server = start_trino(root / "server", lake)
+        env = start_trino_env(root)
     except TrinoUnavailable as e:
         if trino_required():
-            pytest.fail(f"Trino required (RECOVER_REQUIRE_TRINO=1) but unavailable: {e}")
+            pytest.fail(f"RECOVER_REQUIRE_TRINO=1 but Trino is unavailable: {e}")
         pytest.skip(f"Trino unavailable: {e}")
     try:
-        yield server
+        yield env
     finally:
-        server.stop()
+        env.stop()

@@ -30,8 +30,7 @@ from pathlib import Path
 from recover import registry
 from recover.generate import values as V
 from recover.generate.archive import ExportWriter
-from recover.generate.records import POOL_SIZE, Identity, Participants, RecordMaker, slot_times, \
-    step_min
+from recover.generate.records import POOL_SIZE, Participants, RecordMaker, slot_times, step_min
 from recover.generate.series import COHORTS, FRESH_DAYS, Export, Member, Plan
 
 DEFAULT_EXPORTS = 3
@@ -135,12 +134,13 @@ class _SeriesWriter:
             return out.bytes_written
 
     def estimate(self, export: Export, member: Member) -> float:
-        """Expected bytes of a baseline member (its fresh records; scenario records are few)."""
+        """Expected bytes of a baseline member: its scenario and fresh records."""
         dt = member.data_type
+        total = sum(self.maker(dt.name, sc.group, COHORTS[0]).bytes_per_record()
+                    for sc, _ in self.plan.scenario_deliveries(export, member))
         if dt.is_deleted or dt.name in V.QUIET.get(export.cohort, ()):
-            return 0.0
+            return total
         n = len(self.plan.participants(export.cohort))
-        total = 0.0
         for g in member.groups:
             slots = 1 if dt.snapshot else math.ceil(FRESH_DAYS * _per_day(dt.name, g))
             total += n * slots * self.maker(dt.name, g, export.cohort).bytes_per_record()
@@ -206,8 +206,9 @@ class _SeriesWriter:
                 variant = 1 + int(rng.random() * (POOL_SIZE - 1))
             event = None
             if has_event:
-                event = V.iso(min(t + 60 + int(rng.random() * 7140), last_event))
-            line = maker.render(Identity(participant, t, group), event, variant, pid(participant))
+                inserted = t + 60 + int(rng.random() * 7140)
+                event = V.iso(min(last_event, inserted))
+            line = maker.render(participant, t, group, event, variant, pid(participant))
             yield line
             if budget is not None:
                 written += len(line)

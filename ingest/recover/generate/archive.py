@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Self
 
 COMPRESS_LEVEL = 1  # deflate level 1: ~3x faster than 6 on this data, ~25% larger archives
 FLUSH_BYTES = 1 << 20
@@ -43,7 +44,7 @@ class ExportWriter:
         self._zip = zipfile.ZipFile(self._tmp, "w", compression=zipfile.ZIP_DEFLATED,
                                     compresslevel=COMPRESS_LEVEL)
 
-    def __enter__(self) -> ExportWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

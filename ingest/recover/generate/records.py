@@ -9,10 +9,11 @@ plausibly holds). A template is a record whose identity-dependent parts are left
 * TIME  - a timestamp / date / epoch-seconds field, as an offset from the record's time;
 * EVENT - InsertedDate or DeletedDate, set by the export plan (a string, or null).
 
-The template is serialised once with the same encoder upstream uses (`json.dumps` defaults);
-rendering a record is then a string join of the literal chunks with the marker values. That
-is what makes multi-GB exports affordable, and it keeps every record's keys a pure function of
-its Identity, so the export plan can re-deliver, tie and delete exact keys across exports.
+The template is serialised once with the same encoder upstream uses (`json.dumps` defaults)
+and compiled into one function; rendering a record is a single call that splices the marker
+values between the literal JSON chunks. That is what makes multi-GB exports affordable, and it
+keeps every record's keys a pure function of its Identity (`index_values`), so the export plan
+can re-deliver, tie and delete exact keys across exports.
 
 Template 0 of each pool is the "oddities" variant: one numeric string that fails its cast,
 offset maps with a non-numeric value ("n/a") and, for int maps, "60.0" (Python's int() refuses
@@ -32,8 +33,15 @@ from dataclasses import dataclass
 from recover.generate import values as V
 from recover.registry import Array, DataType, JsonString, OffsetMap, Scalar, Struct
 
-POOL_SIZE = 48  # templates per (data type, group, cohort)
-MISSING = type("Missing", (), {"__repr__": lambda self: "MISSING"})()  # an absent key
+POOL_SIZE = 32  # templates per (data type, group, cohort)
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()  # a field that is absent from the record (not even null)
 
 # Marker kinds
 KEY, PID, TIME_ISO, TIME_DATE, TIME_EPOCH, EVENT = range(6)
@@ -52,7 +60,7 @@ class Identity:
 
 
 class _Mark:
-    __slots__ = ("kind", "arg")
+    __slots__ = ("arg", "kind")
 
     def __init__(self, kind: int, arg: object = None) -> None:
         self.kind = kind
@@ -60,9 +68,17 @@ class _Mark:
 
 
 class Template:
-    """A record serialised once, with its markers cut out of the JSON text."""
+    """A record serialised once, compiled into a function that fills in its markers.
 
-    def __init__(self, record: dict) -> None:
+    The JSON text between markers becomes string literals of one generated concatenation
+    expression (the technique `dataclasses` and `namedtuple` use), so rendering a record costs
+    one function call: this is the generator's hot path at multi-GB sizes. Its arguments: PT
+    the participant (JSON text), H the hashed keys (JSON texts), t the record's time, T its
+    ISO text, E the event (JSON text), P the ParticipantID (JSON text). `keys` gives the
+    expression for each index field and whether it needs quotes.
+    """
+
+    def __init__(self, record: dict, keys: dict[str, tuple[str, bool]]) -> None:
         marks: list[_Mark] = []
 
         def cut(value: object) -> object:
@@ -76,82 +92,111 @@ class Template:
             return value
 
         parts = _MARK.split(json.dumps(cut(record)))
-        self.chunks = parts[0::2]
-        self.chunks[-1] += "\n"
+        chunks = parts[0::2]
+        chunks[-1] += "\n"
         assert [int(i) for i in parts[1::2]] == list(range(len(marks)))
-        self.ops = [(m.kind, m.arg) for m in marks]
+        items: list[tuple[bool, str]] = []  # (is literal, text or expression)
+
+        def lit(text: str) -> None:
+            if items and items[-1][0]:
+                items[-1] = (True, items[-1][1] + text)
+            else:
+                items.append((True, text))
+
+        lit(chunks[0])
+        for mark, chunk in zip(marks, chunks[1:], strict=True):
+            kind, arg = mark.kind, mark.arg
+            if kind == KEY:
+                expr, quoted = keys[arg]
+                if quoted:
+                    lit('"')
+                items.append((False, expr))
+                if quoted:
+                    lit('"')
+            elif kind == PID:
+                items.append((False, "P"))
+            elif kind == EVENT:
+                items.append((False, "E"))
+            elif kind == TIME_EPOCH:
+                items.append((False, f"str(t + {arg})"))
+            else:
+                lit('"')
+                fmt = "day" if kind == TIME_DATE else "iso"
+                items.append((False, "T" if kind == TIME_ISO and arg == 0 else f"{fmt}(t + {arg})"))
+                lit('"')
+            lit(chunk)
+        body = " + ".join(repr(text) if is_lit else text for is_lit, text in items if text)
+        namespace = {"iso": V.iso, "day": V.day_text}
+        exec(f"def render(PT, H, t, T, E, P):\n    return {body}\n", namespace)  # noqa: S102
+        self.render = namespace["render"]
 
 
 class RecordMaker:
     """Templates and rendering for one (data type, group, cohort)."""
 
-    def __init__(self, dt: DataType, group: str | None, cohort: str, seed: int,
-                 key_type: str | None = None) -> None:
+    def __init__(self, dt: DataType, group: str | None, cohort: str, seed: int) -> None:
         self.dt = dt
         self.group = group
         self.cohort = cohort
         self.seed = seed
-        self.key_type = key_type or dt.deleted_of or dt.name  # a deletion shares its sample's keys
+        self.key_type = dt.deleted_of or dt.name  # a deletion shares its sample's keys
         groups = V.GROUPS.get(self.key_type, {})
         self.group_spec = groups.get(group) if group is not None else None
         self.group_field = V.GROUP_FIELD.get(self.key_type)
-        self._hashed_keys = [
-            name for name in dt.index
-            if name != "ParticipantIdentifier" and name != self.group_field
-            and V.time_role(name, dt.fields[name]) is None
-        ]
-        self.templates = [Template(self._build(v)) for v in range(POOL_SIZE)]
+        self._hashed_keys = _hashed_keys(dt)
+        keys = {}
+        for name in dt.index:
+            spec = dt.fields[name]
+            role = V.time_role(name, spec) if isinstance(spec, Scalar) else None
+            if name == "ParticipantIdentifier":
+                keys[name] = ("PT", False)
+            elif name == self.group_field:
+                keys[name] = (repr(_json(group)), False)
+            elif name in self._hashed_keys:
+                keys[name] = (f"H[{self._hashed_keys.index(name)}]", False)
+            elif role == "epoch":
+                keys[name] = ("str(t)", False)
+            elif spec.curated == "date":
+                keys[name] = ("day(t)", True)
+            else:
+                keys[name] = ("T", True)
+        self.templates = [Template(self._build(v), keys) for v in range(POOL_SIZE)]
+        self._renderers = [tpl.render for tpl in self.templates]
         self._bytes_per_record: float | None = None
+        self._participant_text: dict[str, str] = {}
 
     # ---------------------------------------------------------------- keys
 
     def key_values(self, ident: Identity) -> dict[str, object]:
         """The index fields' values for `ident` (Python values, as they appear in the JSON)."""
-        h = 0
-        if self._hashed_keys:
-            h = V.digest(self.seed, self.key_type, ident.group, ident.participant, ident.time,
-                         ident.ordinal, bits=128)
-        out: dict[str, object] = {}
-        for name in self.dt.index:
-            if name == "ParticipantIdentifier":
-                out[name] = ident.participant
-            elif name == self.group_field:
-                out[name] = ident.group
-            else:
-                out[name] = V.key_value(self.key_type, name, self.dt.fields[name], h, ident.time,
-                                        self.cohort)
-        return out
+        return index_values(self.dt, ident, self.seed)
 
     # ---------------------------------------------------------------- rendering
 
-    def render(self, ident: Identity, event: str | None, variant: int, pid: str) -> str:
-        """One NDJSON line (with its newline) for `ident` from template `variant`."""
-        tpl = self.templates[variant]
-        keys = {k: _json(v) for k, v in self.key_values(ident).items()}
-        t = ident.time
-        event_text = "null" if event is None else f'"{event}"'
-        out = [tpl.chunks[0]]
-        for (kind, arg), chunk in zip(tpl.ops, tpl.chunks[1:], strict=True):
-            if kind == KEY:
-                out.append(keys[arg])
-            elif kind == TIME_ISO:
-                out.append(f'"{V.iso(t + arg)}"')
-            elif kind == TIME_EPOCH:
-                out.append(str(t + arg))
-            elif kind == TIME_DATE:
-                out.append(f'"{V.day_text(t + arg)}"')
-            elif kind == EVENT:
-                out.append(event_text)
-            else:
-                out.append(pid)
-            out.append(chunk)
-        return "".join(out)
+    def render(self, participant: str, t: int, group: str | None, event: str | None,
+               variant: int, pid: str, ordinal: int = 0) -> str:
+        """One NDJSON line (with its newline): template `variant` for this identity.
+
+        `pid` is the ParticipantID already encoded as JSON; `event` the InsertedDate or
+        DeletedDate text (None = JSON null). `group` must be this maker's group.
+        """
+        hashed = None
+        if self._hashed_keys:
+            values = self.key_values(Identity(participant, t, group, ordinal))
+            hashed = tuple(_json(values[name]) for name in self._hashed_keys)
+        text = self._participant_text.get(participant)
+        if text is None:
+            text = self._participant_text[participant] = _json(participant)
+        return self._renderers[variant](text, hashed, t, V.iso(t),
+                                        "null" if event is None else f'"{event}"', pid)
 
     def render_record(self, ident: Identity, event: object, variant: int, pid: str) -> str:
         """Like render(), but `event` may be MISSING: the record then lacks the key entirely."""
         if event is not MISSING:
-            return self.render(ident, event, variant, pid)  # type: ignore[arg-type]
-        record = json.loads(self.render(ident, None, variant, pid))
+            return self.render(ident.participant, ident.time, ident.group, event,  # type: ignore[arg-type]
+                               variant, pid, ident.ordinal)
+        record = json.loads(self.render(ident.participant, ident.time, ident.group, None,
+                                        variant, pid, ident.ordinal))
         for name in ("InsertedDate", "DeletedDate"):
             record.pop(name, None)
         return json.dumps(record) + "\n"
@@ -159,8 +204,8 @@ class RecordMaker:
     def bytes_per_record(self) -> float:
         """Average rendered size, measured on the pool (sizes the padding)."""
         if self._bytes_per_record is None:
-            ident = Identity("RA00000", 1_673_000_000, self.group)
-            total = sum(len(self.render(ident, "2023-01-01T00:00:00", v, '"100000"'))
+            total = sum(len(self.render("RA00000", 1_673_000_000, self.group,
+                                        "2023-01-01T00:00:00", v, '"100000"'))
                         for v in range(POOL_SIZE))
             self._bytes_per_record = total / POOL_SIZE
         return self._bytes_per_record
@@ -208,7 +253,7 @@ class RecordMaker:
         if isinstance(spec, Scalar):
             return self._scalar(rng, parent, name, spec, offset, index, concrete)
         if isinstance(spec, Struct):
-            sparse = len(spec.fields) > 12  # HealthKit Metadata: a few keys of many
+            sparse = name == "Metadata"  # HealthKit metadata: a few keys of many
             out = {}
             for sub, sub_spec in spec.fields.items():
                 value = self._field(rng, name, sub, sub_spec, offset, index, concrete,
@@ -244,7 +289,8 @@ class RecordMaker:
         if name == "ParticipantID" and not concrete:
             return _Mark(PID)
         if name in _SERIES_STEPS and index is not None:
-            return round(index * _SERIES_STEPS[name] + rng.uniform(0, 0.01), 4)
+            step = _SERIES_STEPS[name]
+            return round((index + rng.uniform(0, 0.1)) * step, 4)
         role = V.time_role(name, spec)
         if role in ("relative", "epoch") and not concrete:
             off = offset + V.time_offset(name, rng)
@@ -280,6 +326,37 @@ class RecordMaker:
                 out[str(2 * step)] = "60.0"  # int("60.0") fails in Python: NULL as well
             self._map_defects = False
         return out
+
+
+def _hashed_keys(dt: DataType) -> list[str]:
+    """Index fields derived from a hash of the identity (record keys, LogId, SummaryId, ...)."""
+    group_field = V.GROUP_FIELD.get(dt.deleted_of or dt.name)
+    return [name for name in dt.index
+            if name not in ("ParticipantIdentifier", group_field)
+            and V.time_role(name, dt.fields[name]) is None]  # type: ignore[arg-type]
+
+
+def index_values(dt: DataType, ident: Identity, seed: int) -> dict[str, object]:
+    """A record's index fields from its identity: the same in every export and cohort.
+
+    Deletion records (`X_Deleted`) hash with their sample type's name, so a deletion carries
+    exactly the key of the sample it deletes.
+    """
+    key_type = dt.deleted_of or dt.name
+    group_field = V.GROUP_FIELD.get(key_type)
+    h = 0
+    if _hashed_keys(dt):
+        h = V.digest(seed, key_type, ident.group, ident.participant, ident.time, ident.ordinal,
+                     bits=128)
+    out: dict[str, object] = {}
+    for name in dt.index:
+        if name == "ParticipantIdentifier":
+            out[name] = ident.participant
+        elif name == group_field:
+            out[name] = ident.group
+        else:
+            out[name] = V.key_value(key_type, name, dt.fields[name], h, ident.time)  # type: ignore[arg-type]
+    return out
 
 
 def _override(value: object, spec: object, rng: random.Random) -> object:

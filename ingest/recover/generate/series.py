@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from recover.generate import values as V
-from recover.generate.records import MISSING, Identity
+from recover.generate.records import MISSING, Identity, index_values
 from recover.registry import DataType, Registry
 
 COHORTS = ("adults_v1", "pediatric_v1")
@@ -293,6 +293,45 @@ class Plan:
         }
         deliveries, outcome, winner = table[rule]
         return Scenario(rule, dt.name, group, ident, tuple(deliveries), outcome, winner)
+
+    def keys(self, scenario: Scenario) -> dict[str, object]:
+        """The scenario key's index fields (ParticipantIdentifier, the record key, ...)."""
+        return index_values(self.reg[scenario.data_type], scenario.identity, self.seed)
+
+    def expectations(self) -> list[dict[str, object]]:
+        """Every scenario as plain data (JSON-friendly), for end-to-end expectations.
+
+        Each entry: rule, data_type, subtype (HealthKitV2Samples/Statistics only), keys (the
+        index fields), deliveries (export index, export_end_date, cohort, export name, version,
+        inserted = InsertedDate text / None / "<missing>", deleted, deleted_date), outcome
+        ("kept" | "tie" | "deleted" | "absent") and winner (index into deliveries, or None).
+        """
+        names = {(e.index, e.cohort): e for e in self.exports}
+        out = []
+        for sc in self.scenarios:
+            deliveries = []
+            for d in sc.deliveries:
+                export = names[(d.export, d.cohort)]
+                deliveries.append({
+                    "export": d.export,
+                    "export_end_date": f"{export.end.isoformat()}T00:00:00",
+                    "cohort": d.cohort,
+                    "export_name": export.name,
+                    "version": d.version,
+                    "inserted": "<missing>" if d.inserted is MISSING else d.inserted,
+                    "deleted": d.deleted,
+                    "deleted_date": self.deletion_time(export) if d.deleted else None,
+                })
+            out.append({
+                "rule": sc.rule,
+                "data_type": sc.data_type,
+                "subtype": sc.group if self.reg[sc.data_type].subtypes else None,
+                "keys": self.keys(sc),
+                "deliveries": deliveries,
+                "outcome": sc.outcome,
+                "winner": sc.winner,
+            })
+        return out
 
     def deletion_time(self, export: Export) -> str:
         """DeletedDate of the deletion records delivered in `export`."""

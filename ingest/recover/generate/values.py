@@ -13,6 +13,7 @@ raw strings sort chronologically (de-duplication compares them as strings, spec 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -45,6 +46,7 @@ def epoch(day: date) -> int:
 
 
 _DAY_TEXT: dict[int, str] = {}
+_HMS_TEXT: dict[int, str] = {}
 
 
 def day_text(t: int) -> str:
@@ -52,15 +54,20 @@ def day_text(t: int) -> str:
     d = t // EPOCH_DAY
     text = _DAY_TEXT.get(d)
     if text is None:
-        text = datetime.fromtimestamp(d * EPOCH_DAY, UTC).strftime("%Y-%m-%d")
-        _DAY_TEXT[d] = text
+        text = _DAY_TEXT[d] = datetime.fromtimestamp(d * EPOCH_DAY, UTC).strftime("%Y-%m-%d")
     return text
 
 
 def iso(t: int) -> str:
     """Naive ISO-8601 timestamp of epoch seconds `t`: `2023-01-12T08:30:00`."""
-    s = t % EPOCH_DAY
-    return f"{day_text(t)}T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+    d, s = divmod(t, EPOCH_DAY)
+    day = _DAY_TEXT.get(d)
+    if day is None:
+        day = day_text(t)
+    hms = _HMS_TEXT.get(s)
+    if hms is None:
+        hms = _HMS_TEXT[s] = f"T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+    return day + hms
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,8 +290,10 @@ VOCAB: dict[str, list[str]] = {
     "FDAIdentifier": ["", "K123456"],
     "DataSourceAppPackageName": ["com.google.android.gms", "com.google.android.apps.fitness",
                                  "com.fitbit.FitbitMobile"],
-    "DataSourceStreamIdentifier": ["derived:com.google.step_count.delta:com.google.android.gms:"
-                                   "merge_step_deltas"],
+    "DataSourceStreamIdentifier": [
+        "derived:com.google.step_count.delta:com.google.android.gms:merge_step_deltas",
+        "raw:com.google.heart_rate.bpm:com.google.android.apps.fitness:user_input",
+    ],
     "DataSourceStreamName": ["merge_step_deltas", "estimated_steps", "merge_heart_rate_bpm"],
     "OriginalDataSourceStreamName": ["step_count", "heart_rate", ""],
     "OriginalDataSourceDeviceManufacturer": ["Google", "Samsung", "Fitbit"],
@@ -327,12 +336,22 @@ _NUMBERS: list[tuple[re.Pattern[str], float, float, int]] = [
         (r"timesinceseriesstart|timesincesamplestart", 0, 60, 3),
         (r"numberofvoltagemeasurements", 15360, 15360, 0),
         (r"numberofwaveformsamples", 7500, 7500, 0),
-        (r"samplingfrequency", 250, 512, 0),
+        (r"samplingfrequencyhz", 250, 250, 0),
+        (r"samplingfrequency", 512, 512, 0),
         (r"scalingfactor", 1000, 1000, 0),
         (r"leadnumber", 1, 1, 0),
         (r"count$", 600, 1440, 0),
         (r"numberof", 0, 40, 0),
-        (r"goal", 5, 12000, 0),
+        (r"stepsgoal", 5000, 12000, 0),
+        (r"floorsclimbedgoal", 5, 20, 0),
+        (r"intensitydurationgoal", 1800, 9000, 0),
+        (r"energyburnedgoal", 300, 900, 0),
+        (r"exercisetimegoal", 20, 60, 0),
+        (r"standhoursgoal", 8, 14, 0),
+        (r"cadence", 0, 180, 1),
+        (r"speed", 0.5, 6, 2),
+        (r"pace", 4, 15, 2),
+        (r"elevation", 0, 250, 1),
         (r"systolic", 100, 150, 0),
         (r"diastolic", 60, 95, 0),
         (r"heartrate|pulse|beatsperminute|hr$", 48, 170, 0),
@@ -344,11 +363,7 @@ _NUMBERS: list[tuple[re.Pattern[str], float, float, int]] = [
         (r"steps", 0, 15000, 0),
         (r"kilocalories|calories|energyburned|activecal", 0, 2800, 1),
         (r"distance|inmeters", 0, 12000, 1),
-        (r"elevation", 0, 250, 1),
         (r"floors|flightsclimbed", 0, 25, 0),
-        (r"cadence", 0, 180, 1),
-        (r"speed", 0.5, 6, 2),
-        (r"pace", 4, 15, 2),
         (r"^met$|^mets$", 1, 12, 1),
         (r"motionintensity", 0, 7, 2),
         (r"percent", 1, 60, 1),
@@ -378,6 +393,7 @@ _NUMBERS: list[tuple[re.Pattern[str], float, float, int]] = [
 ]
 
 
+@functools.cache
 def vocabulary(type_name: str, parent: str | None, name: str) -> list[str] | None:
     for key in (f"{type_name}.{name}", f"{parent}.{name}" if parent else None, name):
         if key and key in VOCAB:
@@ -385,6 +401,7 @@ def vocabulary(type_name: str, parent: str | None, name: str) -> list[str] | Non
     return None
 
 
+@functools.cache
 def number_range(name: str) -> tuple[float, float, int] | None:
     lower = name.lower()
     for pattern, lo, hi, dec in _NUMBERS:
@@ -414,7 +431,9 @@ def time_role(name: str, spec: Scalar) -> str | None:
     """
     if name in ("InsertedDate", "DeletedDate"):
         return "event"
-    if spec.json_type == "int" and name.endswith("TimeInSeconds"):
+    if spec.json_type == "int" and name.endswith("TimeInSeconds") and name.startswith(
+        ("Start", "End", "Measurement")
+    ):
         return "epoch"
     if spec.curated in ("timestamp", "date"):
         if name in _RELATIVE or name.startswith(("Start", "End", "Window")):
@@ -468,7 +487,8 @@ def scalar(type_name: str, parent: str | None, name: str, spec: Scalar, rng: ran
         if name.endswith("OffsetInSeconds"):
             value: float = rng.choice(TZ_OFFSETS)
         else:
-            lo, hi, dec = number_range(name) or (0, 100, 0 if spec.curated == "bigint" else 2)
+            lo, hi, dec = (number_range(name) or number_range(f"{parent}{name}")
+                           or (0, 100, 0 if spec.curated == "bigint" else 2))
             if spec.curated == "bigint" or spec.json_type == "int":
                 dec = 0
             value = number(rng, lo, hi, dec)
@@ -492,6 +512,8 @@ def _text(type_name: str, parent: str | None, name: str, rng: random.Random) -> 
         "id", "globalkey", "sessionid"
     ):
         return uuid_text(rng.getrandbits(128))
+    if name == "SummaryId":
+        return f"x{rng.getrandbits(28):07x}-{rng.getrandbits(32):08x}"
     if lower.endswith("id"):
         return str(rng.randrange(10**10, 10**11))
     if "version" in lower:
@@ -509,7 +531,7 @@ def _text(type_name: str, parent: str | None, name: str, rng: random.Random) -> 
     return rng.choice(_GENERIC_WORDS)
 
 
-def key_value(type_name: str, name: str, spec: Scalar, h: int, t: int, cohort: str) -> object:
+def key_value(type_name: str, name: str, spec: Scalar, h: int, t: int) -> object:
     """A key field's value from the record identity's hash `h` and time `t`.
 
     Keys must not change when the same record is re-delivered with other content, so they come
@@ -526,4 +548,4 @@ def key_value(type_name: str, name: str, spec: Scalar, h: int, t: int, cohort: s
         return str(30_000_000_000 + h % 10**10)
     if name == "SummaryId":
         return f"x{h % (1 << 28):07x}-{t:08x}"
-    return scalar(type_name, None, name, spec, random.Random(h), cohort)
+    return scalar(type_name, None, name, spec, random.Random(h), "")
