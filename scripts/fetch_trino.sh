@@ -45,8 +45,12 @@ stage="$(mktemp -d "$parent/.trino-stage.XXXXXX")"
 trap 'rm -rf "$stage"' EXIT
 
 fetch() {  # fetch <artifact-coords>; copies the artifact into $stage/dl
-    mvn -B -q -Dstyle.color=never "$DEP_PLUGIN:copy" -Dartifact="$1" -DoutputDirectory="$stage/dl" \
-        -Dmdep.overWriteReleases=true >&2
+    if ! mvn -B -q "$DEP_PLUGIN:copy" -Dartifact="$1" -DoutputDirectory="$stage/dl" \
+        -Dmdep.overWriteReleases=true >"$stage/mvn.log" 2>&1; then
+        sed 's/\x1b\[[0-9;]*m//g' "$stage/mvn.log" | grep -E 'ERROR' | head -5 >&2
+        echo "fetch_trino: mvn could not fetch $1" >&2
+        exit 1
+    fi
 }
 
 echo "fetch_trino: downloading Trino $TRINO_VERSION from Maven Central..." >&2

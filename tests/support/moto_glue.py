@@ -2,10 +2,11 @@
 
 Why: Trino's ``hive.metastore=glue`` client (AWS SDK v2) calls Glue's column-statistics
 and user-defined-function APIs, e.g. ``DeleteColumnStatisticsForTable`` on every CREATE
-TABLE and ``UpdateColumnStatisticsForTable`` after every CTAS. moto 5.2.5 does not
-implement those ten actions and answers HTTP 500, so Trino rolls the DDL back. Here they
-become no-ops ("no statistics, no functions"), which is what a fresh Glue catalog would
-answer; Trino then works unchanged (statistics only feed its cost-based optimizer).
+TABLE and ``UpdateColumnStatisticsForTable`` after every CTAS. moto 5.2.5 implements none
+of them and answers HTTP 500 (NotImplementedError), so Trino rolls the DDL back. Here the
+seven that ordinary DDL/DML/queries call become no-ops ("no statistics, no functions"), as
+a fresh Glue catalog would answer; Trino then works unchanged (statistics only feed its
+cost-based optimizer; the UDF write APIs are only used by CREATE FUNCTION).
 
 Run as a separate process (``python moto_glue.py PORT``), not a thread in pytest:
 moto's state is global per process, so another test's ``mock_aws()`` would otherwise

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -116,8 +117,20 @@ def local_uri(path: Path) -> str:
     return "local://" + str(path.resolve())
 
 
+def _die_with_parent(cmd: list[str]) -> list[str]:
+    """Prefix ``cmd`` so the child gets SIGKILL when pytest dies.
+
+    stop() handles the normal end; util-linux's ``setpriv --pdeathsig`` covers a pytest
+    that is killed outright, so no JVM or moto outlives the test run. (setpriv and the
+    launcher exec in place, and the parent-death signal survives exec.) Used together
+    with ``start_new_session`` so stop() can kill the whole process group.
+    """
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--", *cmd] if setpriv else cmd
+
+
 def _kill_group(proc: subprocess.Popen | None, grace_s: float) -> None:
-    """SIGTERM the process group started with start_new_session, SIGKILL if it lingers."""
+    """SIGTERM the child's process group (start_new_session), SIGKILL if it lingers."""
     if proc is None or proc.poll() is not None:
         return
     for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 10)):
@@ -147,7 +160,7 @@ class MotoServer:
             raise TrinoUnavailable(f"moto[server] not installed: {e}") from e
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, MOTO_SCRIPT, str(self.port)],
+                _die_with_parent([sys.executable, str(MOTO_SCRIPT), str(self.port)]),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -281,6 +294,9 @@ class TrinoServer:
             "-Djdk.attach.allowAttachSelf=true",
             "-XX:+EnableDynamicAgentLoading",
             "-Dfile.encoding=UTF-8",
+            # Athena's session time zone is UTC: from_iso8601_timestamp('...T02:30:00')
+            # and CAST(... AS timestamp) must not depend on the machine's zone.
+            "-Duser.timezone=UTC",
         ]
         (self.etc / "jvm.config").write_text("\n".join(jvm) + "\n")
         (self.etc / "log.properties").write_text("io.trino=INFO\n")
@@ -300,9 +316,12 @@ class TrinoServer:
         env = {**os.environ, "JAVA_HOME": str(self.java_home)}
         t0 = time.monotonic()
         with open(self.log_path, "wb") as log:
-            # Own session => own process group: stop() kills launcher and JVM together.
             self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                _die_with_parent(cmd),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
             )
         try:
             self._wait_ready(t0 + STARTUP_TIMEOUT_S)
@@ -325,7 +344,9 @@ class TrinoServer:
             except Exception as e:  # noqa: BLE001 - not listening yet, or still initializing
                 last_err = e
             time.sleep(0.5)
-        raise TimeoutError(f"Trino not ready in {STARTUP_TIMEOUT_S}s ({last_err}):\n{self.log_tail()}")
+        raise TimeoutError(
+            f"Trino not ready in {STARTUP_TIMEOUT_S}s ({last_err}):\n{self.log_tail()}"
+        )
 
     def stop(self) -> None:
         _kill_group(self.proc, 30)
@@ -410,17 +431,36 @@ def start_trino_env(root: Path) -> TrinoEnv:
         raise
 
 
+# One Trino per pytest process, even if two conftest/test modules import the fixture
+# (each import is its own fixture definition, which would otherwise start its own server).
+_shared: TrinoEnv | None = None
+_unavailable: str | None = None  # remembered, so later tests skip at once
+
+
+def _shared_env(basetemp: Path) -> TrinoEnv:
+    global _shared, _unavailable
+    if _shared is None and _unavailable is None:
+        root = Path(tempfile.mkdtemp(prefix="trino-", dir=basetemp))
+        try:
+            _shared = start_trino_env(root)
+        except TrinoUnavailable as e:
+            _unavailable = str(e)
+    if _unavailable is not None:
+        if trino_required():
+            pytest.fail(f"RECOVER_REQUIRE_TRINO=1 but Trino is unavailable: {_unavailable}")
+        pytest.skip(f"Trino unavailable: {_unavailable}")
+    assert _shared is not None
+    return _shared
+
+
 @pytest.fixture(scope="session")
 def trino(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrinoEnv]:
     """Session-wide Trino (+ moto) with the ``hive`` and ``hive_file`` catalogs."""
-    root = Path(tempfile.mkdtemp(prefix="trino-", dir=tmp_path_factory.getbasetemp()))
-    try:
-        env = start_trino_env(root)
-    except TrinoUnavailable as e:
-        if trino_required():
-            pytest.fail(f"RECOVER_REQUIRE_TRINO=1 but Trino is unavailable: {e}")
-        pytest.skip(f"Trino unavailable: {e}")
+    global _shared
+    env = _shared_env(tmp_path_factory.getbasetemp())
     try:
         yield env
     finally:
-        env.stop()
+        if _shared is not None:
+            _shared.stop()
+            _shared = None

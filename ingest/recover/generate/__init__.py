@@ -189,7 +189,11 @@ class _SeriesWriter:
         dt = member.data_type
         rng = random.Random(V.digest(self.seed, "fresh", export.index, export.cohort,
                                      member.column, group))
-        odd_first = export.index == 0  # every member of export 0 starts with the oddities
+        # Every member of export 0 starts with the oddities template (unique keys: they survive
+        # de-dup). Snapshot rows are re-delivered and the latest wins, so a snapshot type's first
+        # participant carries the oddities in every export (its CustomFields "" and malformed
+        # strings reach the curated table).
+        odd_first = export.index == 0 or dt.snapshot
         has_event = "InsertedDate" in dt.fields
         last_event = export.end_t + V.EPOCH_DAY - 1
         written = 0
