@@ -135,7 +135,7 @@ elements as (
         {%- if a.element is string %}
         {{ recover_cast(recover_json_text('element.elem', []), recover_scalar(a.element).curated) }} as {{ adapter.quote(a.path ~ '_val') }},
         {%- else %}
-        {%- for c in recover_leaves(a.element, 'elem', [], '') %}
+        {%- for c in recover_unique_names(recover_leaves(a.element, 'elem', [], '')) %}
         {{ recover_cast(recover_json_text('element.elem', c['keys']), c.curated) }} as {{ adapter.quote(recover_child_column_name(c.name, a.path, taken)) }},
         {%- endfor %}
         {%- endif %}

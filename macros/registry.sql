@@ -66,7 +66,25 @@
 
 
 {% macro recover_columns(name) %}
-    {{ return(recover_leaves(recover_datatype(name)['fields'], none, [], '')) }}
+    {{ return(recover_unique_names(recover_leaves(recover_datatype(name)['fields'], none, [], ''))) }}
+{% endmacro %}
+
+
+{#- Column names must be unique case-insensitively (Athena lower-cases them; DuckDB compares
+    them case-insensitively): a later leaf whose name collides gets `_2`, `_3`, ...
+    (HealthKitV2Workouts has both Metadata.WorkoutName and Metadata.workoutname). -#}
+{% macro recover_unique_names(columns) %}
+    {%- set seen = {} -%}
+    {%- for c in columns -%}
+        {%- set key = c.name | lower -%}
+        {%- if key in seen -%}
+            {%- do seen.update({key: seen[key] + 1}) -%}
+            {%- do c.update({'name': c.name ~ '_' ~ seen[key]}) -%}
+        {%- else -%}
+            {%- do seen.update({key: 1}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(columns) }}
 {% endmacro %}
 
 

@@ -236,7 +236,7 @@ def _element_rows(container, child: tables.Child, dtype: registry.DataType):
         if isinstance(child.element, Scalar):
             values[f"{child.path}_val"] = cast(element, child.element.curated)
         elif isinstance(child.element, Struct):
-            for col_name, leaf in zip(element_cols, tables.leaves(child.element.fields, root="elem")):
+            for col_name, leaf in zip(element_cols, tables.unique_names(tables.leaves(child.element.fields, root="elem"))):
                 values[col_name] = cast(_get(element, leaf.keys), leaf.curated)
         out.append(values)
     return out

@@ -89,7 +89,13 @@ def test_curated_table_matches_reference(full_lake, expected, table):
     actual = read_table(full_lake, table)
     want = expected[table]
     columns = list(actual[0]) if actual else list(want[0]) if want else []
-    assert as_multiset(actual, columns) == as_multiset(want, columns)
+    got, exp = as_multiset(actual, columns), as_multiset(want, columns)
+    if got != exp:
+        missing = [r for r in exp if r not in got][:3]
+        extra = [r for r in got if r not in exp][:3]
+        diffs = {c for m, e in zip(missing, extra) for c, a, b in zip(columns, m, e) if a != b}
+        pytest.fail(f"{table}: {len(actual)} rows vs {len(want)} expected; columns differing in "
+                    f"the first mismatches: {sorted(diffs)}\nmissing: {missing[:1]}\nextra: {extra[:1]}")
 
 
 def test_every_data_type_has_rows(full_lake, expected):

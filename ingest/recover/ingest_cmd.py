@@ -1,14 +1,20 @@
-"""`recover ingest`: land export members in the local raw zone and refresh the raw views.
+"""`recover ingest`: land export members in the raw zone and register the raw tables.
+
+One core, two sinks (sink.py): a local lake directory with DuckDB raw views (local_sink.py),
+or an S3 lake with Glue raw tables (s3sink.py, catalog.py). Exports are local files or
+s3:// objects (read with ranged GETs, s3file.py), in any combination with either lake. The
+Lambda (lambda_handler.py) calls ingest() with an S3 export and an S3 lake.
 
 Two phases, so that bad input never leaves a partial raw zone:
 1. plan: check the arguments, open every export's zip directory, refuse unsafe archives, apply
    the admission rule (spec 1.2) and the file-name grammar (spec 1.3) to every member; any
    problem stops the run here, before anything is written;
-2. land: stream each admitted member into its raw file (lake.py, atomic), then refresh the
-   DuckDB raw views (local_catalog.py). A corrupt member found while streaming stops the run;
-   the members landed before it are whole, and re-running is idempotent.
+2. land: stream each admitted member into its raw file (whole or not at all: an atomic rename
+   locally, a multipart upload completed only after the member verified on S3), then register
+   the raw tables. A corrupt member found while streaming stops the run; the members landed
+   before it are whole, nothing is registered, and re-running is idempotent.
 
-Exit codes: 0 success, 1 bad input data (export, member), 2 bad arguments.
+Exit codes: 0 success, 1 bad input data (export, member) or a failed write, 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -18,15 +24,14 @@ import os
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TextIO
+from pathlib import Path, PurePosixPath
+from typing import Any, TextIO
 
 from recover import registry
 from recover.export import Export, ExportError
-from recover.lake import raw_path, raw_zone, write_atomic
-from recover.local_catalog import CatalogError, raw_schema, refresh_raw_views
 from recover.names import (
     SUBFOLDER,
     MemberName,
@@ -34,6 +39,8 @@ from recover.names import (
     parse_member_name,
     skip_reason,
 )
+from recover.s3file import S3File, is_s3_uri, split_s3_uri
+from recover.sink import Landed, Sink, SinkError
 
 PLAIN_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024  # quieter below this when stderr is not a terminal
@@ -49,8 +56,9 @@ class IngestError(Exception):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("exports", nargs="+", metavar="EXPORT", help="export archive (zip, no extension)")
-    parser.add_argument("--lake", required=True, help="lake directory (s3:// lakes are not supported yet)")
+    parser.add_argument("exports", nargs="+", metavar="EXPORT",
+                        help="export archive (zip, no extension): a local path or s3://bucket/key")
+    parser.add_argument("--lake", required=True, help="lake: a local directory or s3://bucket")
     parser.add_argument("--namespace", required=True, help="namespace: a plain identifier, e.g. main")
     parser.add_argument(
         "--cohort", help="cohort for every export (default: each export's parent folder name)"
@@ -58,13 +66,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         summary = ingest(args.exports, args.lake, args.namespace, args.cohort, progress=sys.stderr)
     except UsageError as exc:
         print(f"recover ingest: error: {exc}", file=sys.stderr)
         return 2
-    except (IngestError, ExportError, CatalogError) as exc:
+    except (IngestError, ExportError, SinkError) as exc:
         print(f"recover ingest: error: {exc}", file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as exc:  # e.g. no credentials or no region configured
+        print(f"recover ingest: error: AWS: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("recover ingest: interrupted (files landed so far are whole)", file=sys.stderr)
@@ -80,20 +93,20 @@ def run(args: argparse.Namespace) -> int:
 class Landing:
     member: str
     name: MemberName
-    target: Path
+    target: str  # a path or an s3:// URI, as the sink names it
     size: int
 
 
 @dataclass
 class ExportPlan:
-    path: str
+    location: str  # a path or an s3:// URI
     cohort: str
     landings: list[Landing] = field(default_factory=list)
 
 
 @dataclass
 class Summary:
-    raw_dir: Path
+    raw_dir: str
     exports: int = 0
     landed: int = 0
     bytes_in: int = 0
@@ -101,9 +114,8 @@ class Summary:
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)  # "export: member (reason)"
     unmodelled: list[str] = field(default_factory=list)
-    views_db: Path | None = None
-    views_schema: str = ""
-    views: int = 0
+    members: list[Landed] = field(default_factory=list)
+    catalog: str = ""  # the sink's one-line account of the raw tables
 
     def print(self, out: TextIO) -> None:
         rate = self.bytes_in / MB / self.seconds if self.seconds > 0 else 0.0
@@ -118,16 +130,23 @@ class Summary:
             print(f"    {line}", file=out)
         if self.unmodelled:
             print(
-                "  unmodelled data types (landed under their own dataset= folder, no raw view): "
+                "  unmodelled data types (landed under their own dataset= folder, no raw table): "
                 + ", ".join(self.unmodelled),
                 file=out,
             )
-        print(f"  raw views: {self.views} in schema {self.views_schema} of {self.views_db}", file=out)
+        print(f"  {self.catalog}", file=out)
 
 
-def default_cohort(export_path: str) -> str:
-    """The export's parent folder name (`.../adults_v1/2024-06-09T00:12:49Z_x` -> adults_v1)."""
-    return Path(os.path.abspath(export_path)).parent.name
+def default_cohort(export: str) -> str:
+    """The export's parent folder name (`.../adults_v1/2024-06-09T00:12:49Z_x` -> adults_v1).
+
+    For an S3 export the folder is the key's second-to-last component, which for the input
+    bucket's `{ns}/{cohort}/{export}` keys is the upstream raw Lambda's positional rule.
+    """
+    if is_s3_uri(export):
+        parts = PurePosixPath(split_s3_uri(export)[1]).parts
+        return parts[-2] if len(parts) >= 2 else ""
+    return Path(os.path.abspath(export)).parent.name
 
 
 def _check_identifier(what: str, value: str, hint: str = "") -> None:
@@ -135,23 +154,38 @@ def _check_identifier(what: str, value: str, hint: str = "") -> None:
         raise UsageError(f"{what} {value!r} is not a plain identifier ([a-z][a-z0-9_]*){hint}")
 
 
+@contextmanager
+def open_export(location: str, s3_client: Any = None) -> Iterator[Export]:
+    """An export from a local path or an s3:// URI (read in place with ranged GETs)."""
+    if not is_s3_uri(location):
+        with Export.open(location) as export:
+            yield export
+        return
+    try:
+        fileobj = S3File.open(s3_client, location)
+    except (ValueError, OSError) as exc:
+        raise ExportError(location, f"cannot open export: {exc}") from None
+    with closing(fileobj), Export(fileobj, location) as export:
+        yield export
+
+
 def plan(
-    exports: Sequence[str], lake: Path, namespace: str, cohort: str | None, warn: TextIO
+    exports: Sequence[str], sink: Sink, cohort: str | None, warn: TextIO, s3_client: Any = None
 ) -> tuple[list[ExportPlan], list[str]]:
     """Check everything that can be checked without writing; return the plans and skips."""
     plans = []
-    for path in exports:
+    for location in exports:
         if cohort is None:
-            derived = default_cohort(path)
-            _check_identifier(f"{path}: cohort", derived, " (the export's parent folder); pass --cohort")
-            plans.append(ExportPlan(path, derived))
+            derived = default_cohort(location)
+            _check_identifier(f"{location}: cohort", derived, " (the export's parent folder); pass --cohort")
+            plans.append(ExportPlan(location, derived))
         else:
-            plans.append(ExportPlan(path, cohort))
+            plans.append(ExportPlan(location, cohort))
 
     skipped: list[str] = []
-    targets: dict[Path, tuple[str, str]] = {}  # raw file -> (export, member) landing there
+    targets: dict[str, tuple[str, str]] = {}  # raw file -> (export, member) landing there
     for export_plan in plans:
-        with Export.open(export_plan.path) as export:  # refuses unsafe archives
+        with open_export(export_plan.location, s3_client) as export:  # refuses unsafe archives
             bad_names: list[MemberNameError] = []
             for member in export.members:
                 reason = skip_reason(member.name, member.uncompressed_size)
@@ -169,7 +203,7 @@ def plan(
                 except MemberNameError as exc:
                     bad_names.append(exc)
                     continue
-                target = raw_path(lake, namespace, name.data_type, export_plan.cohort, name.basename_no_ext)
+                target = sink.target(name.data_type, export_plan.cohort, name.basename_no_ext)
                 where = f"{export.label}: {member.name}"
                 if target in targets:
                     other_export, other_member = targets[target]
@@ -177,7 +211,7 @@ def plan(
                         raise IngestError(f"{where}: lands on the same raw file as {other_member}")
                     print(
                         f"recover ingest: warning: {where}: replaces {other_export}: "
-                        f"{other_member} (same raw file {target.name})",
+                        f"{other_member} (same raw file {target.rsplit('/', 1)[-1]})",
                         file=warn,
                     )
                 targets[target] = (export.label, member.name)
@@ -231,53 +265,94 @@ class _Progress:
         print(f"{prefix}{self._line(self._size)}{suffix}", file=self._out, flush=True)
 
 
+Observer = Callable[[Landed], None]
+
+
+def make_sink(lake: str | Path, namespace: str, session: Any = None) -> Sink:
+    """The sink for a lake: a local directory, or s3://bucket[/prefix] (imports boto3 lazily)."""
+    if is_s3_uri(str(lake)):
+        try:
+            split_s3_uri(str(lake))
+        except ValueError:
+            raise UsageError(f"--lake {lake}: not an s3://bucket URI") from None
+        from recover.s3sink import S3Sink
+
+        return S3Sink(str(lake), namespace, _session(session))
+    from recover.local_sink import LocalSink
+
+    return LocalSink(lake, namespace)
+
+
+def _session(session: Any) -> Any:
+    if session is not None:
+        return session
+    import boto3
+
+    return boto3.Session()
+
+
 def ingest(
     exports: Sequence[str],
     lake: str | Path,
     namespace: str,
     cohort: str | None = None,
     progress: TextIO | None = None,
+    *,
+    session: Any = None,
+    on_landed: Observer | None = None,
 ) -> Summary:
-    """Ingest exports into a local lake; raise UsageError / IngestError / ExportError."""
-    if str(lake).startswith("s3://"):
-        raise UsageError(f"--lake {lake}: S3 lakes are not supported yet; use a local directory")
+    """Ingest exports into a lake; raise UsageError / IngestError / ExportError / SinkError.
+
+    `session` is the boto3 Session for S3 exports and S3 lakes (default: a new one); `on_landed`
+    is called after each member landed whole (the Lambda logs it).
+    """
     _check_identifier("namespace", namespace)
     if cohort is not None:
         _check_identifier("cohort", cohort)
-    lake = Path(lake).absolute()
+    if any(is_s3_uri(str(x)) for x in [*exports, lake]):
+        session = _session(session)
+    sink = make_sink(lake, namespace, session)
+    s3_client = session.client("s3") if any(is_s3_uri(x) for x in exports) else None
     warn = progress if progress is not None else sys.stderr
 
-    plans, skipped = plan(exports, lake, namespace, cohort, warn)
+    plans, skipped = plan(exports, sink, cohort, warn, s3_client)
     types = registry.load()
-    summary = Summary(raw_dir=raw_zone(lake, namespace), exports=len(plans), skipped=skipped)
+    summary = Summary(raw_dir=sink.root, exports=len(plans), skipped=skipped)
     unmodelled: set[str] = set()
     started = time.monotonic()
     for export_plan in plans:
-        with Export.open(export_plan.path) as export:
+        with open_export(export_plan.location, s3_client) as export:
             members = {m.name: m for m in export.members}
             for landing in export_plan.landings:
                 member = members[landing.member]
                 meter = _Progress(progress, landing.member, landing.size)
+                member_started = time.monotonic()
                 try:
-                    written = write_atomic(landing.target, export.gzip_chunks(member, meter.update))
-                except OSError as exc:
-                    raise IngestError(
-                        f"{export.label}: {landing.member}: cannot write {landing.target}: {exc}"
-                    ) from None
+                    written = sink.write(landing.target, export.gzip_chunks(member, meter.update))
+                except SinkError as exc:
+                    raise IngestError(f"{export.label}: {landing.member}: {exc}") from None
                 meter.finish()
+                landed = Landed(
+                    export=export.label,
+                    member=landing.member,
+                    data_type=landing.name.data_type,
+                    cohort=export_plan.cohort,
+                    target=landing.target,
+                    bytes_in=landing.size,
+                    bytes_out=written,
+                    seconds=time.monotonic() - member_started,
+                )
+                summary.members.append(landed)
                 summary.landed += 1
                 summary.bytes_in += landing.size
                 summary.bytes_out += written
                 if landing.name.data_type not in types:
                     unmodelled.add(landing.name.data_type)
+                if on_landed is not None:
+                    on_landed(landed)
     summary.seconds = time.monotonic() - started
     summary.unmodelled = sorted(unmodelled)
-    try:
-        summary.views_db = refresh_raw_views(lake, namespace, types)
-    except CatalogError as exc:
-        raise CatalogError(f"{summary.landed} member(s) landed, raw views not refreshed: {exc}") from None
-    summary.views_schema = raw_schema(namespace)
-    summary.views = len(list(types.names()))
+    summary.catalog = sink.register(summary.members, types)
     return summary
 
 

@@ -28,9 +28,17 @@ def dataset_dir(lake: Path, namespace: str, data_type: str) -> Path:
     return raw_zone(lake, namespace) / f"dataset={data_type}"
 
 
+def raw_key(namespace: str, data_type: str, cohort: str, identifier: str) -> str:
+    """A member's raw file relative to the lake, `/`-separated: the same key locally and on S3.
+
+    `identifier` is the member's basename without its extension.
+    """
+    return f"{namespace}/raw/dataset={data_type}/cohort={cohort}/{identifier}{RAW_SUFFIX}"
+
+
 def raw_path(lake: Path, namespace: str, data_type: str, cohort: str, identifier: str) -> Path:
-    """Where a member lands; `identifier` is the member's basename without its extension."""
-    return dataset_dir(lake, namespace, data_type) / f"cohort={cohort}" / f"{identifier}{RAW_SUFFIX}"
+    """Where a member lands in a local lake."""
+    return Path(lake) / raw_key(namespace, data_type, cohort, identifier)
 
 
 def write_atomic(path: Path, chunks: Iterable[bytes]) -> int:

@@ -68,9 +68,25 @@ def leaves(fields: dict[str, Field], prefix: str = "", root: str | None = None,
     return out
 
 
+def unique_names(columns: list[Column]) -> list[Column]:
+    """Names unique case-insensitively: a later collision gets `_2`, `_3`, ... (Athena
+    lower-cases column names; HealthKitV2Workouts has Metadata.WorkoutName and .workoutname)."""
+    seen: dict[str, int] = {}
+    out = []
+    for c in columns:
+        key = c.name.lower()
+        if key in seen:
+            seen[key] += 1
+            c = Column(f"{c.name}_{seen[key]}", c.root, c.keys, c.curated)
+        else:
+            seen[key] = 1
+        out.append(c)
+    return out
+
+
 def parent_columns(dt: DataType) -> list[Column]:
     """Curated parent columns before export dates/Type/cohort."""
-    return leaves(dt.fields)
+    return unique_names(leaves(dt.fields))
 
 
 def _children(dt: DataType, fields: dict[str, Field], prefix: str, root: str | None,
@@ -126,7 +142,7 @@ def child_columns(dt: DataType, child: Child) -> list[tuple[str, str]]:
     elif isinstance(child.element, Scalar):
         cols.append((f"{child.path}_val", child.element.curated))
     elif isinstance(child.element, Struct):
-        for c in leaves(child.element.fields, root="elem"):
+        for c in unique_names(leaves(child.element.fields, root="elem")):
             cols.append((child_column_name(c.name, child.path, taken), c.curated))
     cols.append(("cohort", "varchar"))
     return cols

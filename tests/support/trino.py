@@ -15,8 +15,9 @@ Catalogs (see ``hive_glue_catalog`` / ``hive_file_catalog``):
 
 ``hive``       the production shape: Glue metastore (moto) and native S3 (moto); it can
                also read and write the local lake directory through ``local:///`` URIs.
-``hive_file``  fallback: Trino's file metastore, same file systems; no Glue quirks
-               (e.g. it can RENAME tables), no moto involved.
+``hive_file``  fallback: Trino's file metastore (its managed tables live in its own
+               directory beside the lake); no Glue quirks (e.g. it can RENAME tables),
+               no moto.
 
 Use from tests marked ``@pytest.mark.trino``::
 
@@ -76,17 +77,21 @@ def trino_required() -> bool:
 
 
 def find_java_home() -> Path:
-    """A JDK that can run Trino: $RECOVER_TRINO_JAVA_HOME, $JAVA_HOME, or Temurin 25."""
-    candidates = [os.environ.get("RECOVER_TRINO_JAVA_HOME"), os.environ.get("JAVA_HOME")]
-    for cand in [*candidates, str(DEFAULT_JAVA_HOME)]:
-        java = Path(cand or "/nonexistent") / "bin" / "java"
+    """A JDK that can run Trino: $RECOVER_TRINO_JAVA_HOME if set (and only it), else
+    $JAVA_HOME if it is Java 24+, else the Temurin 25 JDK."""
+    override = os.environ.get("RECOVER_TRINO_JAVA_HOME")
+    candidates = [override] if override else [os.environ.get("JAVA_HOME"), DEFAULT_JAVA_HOME]
+    for cand in filter(None, candidates):
+        java = Path(cand) / "bin" / "java"
         if not java.exists():
             continue
         proc = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)
         m = re.search(r'version "(\d+)', proc.stderr)
         if m and int(m.group(1)) >= MIN_JAVA:
-            return java.parent.parent
-    raise TrinoUnavailable(f"no Java {MIN_JAVA}+ (looked at $JAVA_HOME and {DEFAULT_JAVA_HOME})")
+            return Path(cand)
+    raise TrinoUnavailable(
+        f"no Java {MIN_JAVA}+ JDK found (looked in {', '.join(map(str, filter(None, candidates)))})"
+    )
 
 
 def install_trino() -> Path:
@@ -231,12 +236,19 @@ def hive_glue_catalog(moto_endpoint: str, warehouse: str) -> dict[str, str]:
     }
 
 
-def hive_file_catalog(metastore_dir: str) -> dict[str, str]:
-    """Fallback: Trino's file metastore (JSON files under ``metastore_dir``), local lake."""
+def hive_file_catalog(catalog_dir: str) -> dict[str, str]:
+    """Fallback: Trino's file metastore, no moto.
+
+    Its metadata are JSON files (``.trinoSchema``) under ``catalog_dir``, and it insists
+    that a managed table lives at ``<catalog_dir>/<schema>/<table>`` ("Table directory
+    must be ..."), whatever the schema location says, while external tables may not lie
+    inside ``catalog_dir``. So ``catalog_dir`` is beside the lake, not the lake itself
+    (the raw zone's external tables are in the lake), and CTAS tables land there.
+    """
     return {
         **_common_catalog(),
         "hive.metastore": "file",
-        "hive.metastore.catalog.dir": metastore_dir,
+        "hive.metastore.catalog.dir": catalog_dir,
     }
 
 
@@ -382,6 +394,7 @@ class TrinoEnv:
         self.root = root
         self.lake = root / "lake"
         self.lake.mkdir(parents=True, exist_ok=True)
+        self.file_metastore = root / "file-metastore"  # hive_file's tables live here
         self.bucket = BUCKET
         self.moto = MotoServer(root / "moto.log")
         self.server: TrinoServer | None = None
@@ -394,7 +407,7 @@ class TrinoEnv:
         warehouse = local_uri(self.lake / "warehouse")
         catalogs = {
             "hive": hive_glue_catalog(self.moto.endpoint, warehouse),
-            "hive_file": hive_file_catalog(local_uri(self.root / "file-metastore")),
+            "hive_file": hive_file_catalog(local_uri(self.file_metastore)),
         }
         self.server = TrinoServer(home, java_home, self.root / "trino", catalogs)
         self.server.start()

@@ -1,0 +1,119 @@
+"""The S3 sink: raw files in an S3 bucket, streamed as multipart uploads, and Glue raw tables.
+
+Layout (ARCHITECTURE.md, the same keys as a local lake, lake.py):
+`s3://{bucket}/[{prefix}/]{ns}/raw/dataset={DataType}/cohort={cohort}/{identifier}.ndjson.gz`.
+
+Whole or nothing. A member's gzip chunks are cut into parts of exactly PART_SIZE bytes (the
+last part holds the rest, 1..PART_SIZE bytes) and uploaded as they fill, so memory holds one
+part. The object only exists once CompleteMultipartUpload succeeds, which happens after the
+last chunk: export.py yields the gzip trailer only after the member's CRC-32 and size were
+verified. Any failure (a corrupt member, an S3 error, an interrupt) aborts the upload, so
+neither a partial object nor an orphan upload (which S3 would bill for) remains. A member of
+at most one part is a single PutObject: fewer requests, equally atomic. Every part carries a
+CRC-32 checksum that S3 verifies.
+
+Idempotence: the key and the bytes are deterministic (fixed gzip header, the archive's own
+deflate bytes) and so are the part boundaries, so re-ingesting an export rewrites objects with
+the same bytes and the same ETags.
+
+Why 8 MiB parts: above S3's 5 MiB minimum, 10,000 parts allow 80 GB of gzip per member (the
+largest real members are a few GB), and one part in memory stays small next to the 1 GB
+Lambda. It is also the ranged-read buffer of s3file.py, so reading and writing move data in
+steps of the same size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from recover import catalog
+from recover.lake import raw_key
+from recover.registry import Registry
+from recover.s3file import split_s3_uri
+from recover.sink import Landed, SinkError
+
+PART_SIZE = 8 * 1024 * 1024
+CONTENT_TYPE = "application/gzip"  # no Content-Encoding: clients must get the gzip bytes as stored
+
+
+class S3Sink:
+    """Raw zone under `s3://bucket[/prefix]/{ns}/raw/`; raw tables in Glue database `{ns}_raw`."""
+
+    def __init__(self, lake: str, namespace: str, session: Any, part_size: int = PART_SIZE) -> None:
+        self.bucket, prefix = split_s3_uri(lake)
+        self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+        self.namespace = namespace
+        self.root = f"s3://{self.bucket}/{self.prefix}{namespace}/raw"
+        self.part_size = part_size
+        self._session = session
+        self._client = session.client("s3")
+
+    def target(self, data_type: str, cohort: str, identifier: str) -> str:
+        key = self.prefix + raw_key(self.namespace, data_type, cohort, identifier)
+        return f"s3://{self.bucket}/{key}"
+
+    def write(self, target: str, chunks: Iterable[bytes]) -> int:
+        bucket, key = split_s3_uri(target)
+        try:
+            return upload(self._client, bucket, key, chunks, self.part_size)
+        except (BotoCoreError, ClientError) as exc:
+            raise SinkError(f"cannot write {target}: {exc}") from None
+
+    def register(self, landed: Sequence[Landed], types: Registry) -> str:
+        result = catalog.register_raw_tables(
+            self._session, self.root, self.namespace, [(m.data_type, m.cohort) for m in landed], types
+        )
+        return result.summary()
+
+
+def upload(client: Any, bucket: str, key: str, chunks: Iterable[bytes], part_size: int = PART_SIZE) -> int:
+    """Stream `chunks` into s3://bucket/key, whole or not at all; return the bytes written."""
+    buffer = bytearray()
+    written = 0
+    upload_id: str | None = None
+    parts: list[dict[str, Any]] = []
+    try:
+        for chunk in chunks:
+            buffer += chunk
+            written += len(chunk)
+            # Cut a part only when more bytes follow it, so the last part is never empty.
+            while len(buffer) > part_size:
+                if upload_id is None:
+                    upload_id = client.create_multipart_upload(
+                        Bucket=bucket, Key=key, ContentType=CONTENT_TYPE, ChecksumAlgorithm="CRC32"
+                    )["UploadId"]
+                parts.append(_upload_part(client, bucket, key, upload_id, len(parts) + 1,
+                                          bytes(buffer[:part_size])))
+                del buffer[:part_size]
+        if upload_id is None:
+            client.put_object(Bucket=bucket, Key=key, Body=bytes(buffer), ContentType=CONTENT_TYPE,
+                              ChecksumAlgorithm="CRC32")
+            return written
+        parts.append(_upload_part(client, bucket, key, upload_id, len(parts) + 1, bytes(buffer)))
+        buffer.clear()
+        client.complete_multipart_upload(
+            Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+        )
+    except BaseException as exc:
+        if upload_id is not None:
+            _abort(client, bucket, key, upload_id, exc)
+        raise
+    return written
+
+
+def _upload_part(client: Any, bucket: str, key: str, upload_id: str, number: int, body: bytes) -> dict:
+    response = client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
+                                  Body=body, ChecksumAlgorithm="CRC32")
+    return {"PartNumber": number, "ETag": response["ETag"], "ChecksumCRC32": response["ChecksumCRC32"]}
+
+
+def _abort(client: Any, bucket: str, key: str, upload_id: str, cause: BaseException) -> None:
+    """Abort the upload; if even that fails, say so on the original error (the bucket's
+    lifecycle rule for incomplete uploads, deploy/template.yaml, is the last resort)."""
+    try:
+        client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+    except (BotoCoreError, ClientError) as exc:
+        cause.add_note(f"s3://{bucket}/{key}: aborting multipart upload {upload_id} failed too: {exc}")

@@ -1,0 +1,359 @@
+"""`recover ingest` with S3: exports read in place, raw objects by multipart upload, Glue tables.
+
+Against a real moto server (tests/support/moto_server.py): S3 and Glue over HTTP.
+"""
+
+import argparse
+import gzip
+import io
+import random
+
+import boto3
+import pytest
+from botocore.exceptions import EndpointConnectionError
+from recover import catalog, ingest_cmd, registry
+from recover.ingest_cmd import IngestError
+from recover.s3file import S3File
+from recover.s3sink import PART_SIZE
+
+from tests.support.exports import ndjson, noise_lines, zip_bytes
+
+pytest_plugins = ["tests.support.moto_server"]  # the moto_server and aws fixtures
+
+INPUT = "input-bucket"
+DATA = "data-bucket"
+NS = "dev"
+EXPORT_KEY = f"{NS}/adults_v1/2024-06-09T00:12:49Z_0b6f"
+EXPORT = f"s3://{INPUT}/{EXPORT_KEY}"
+LAKE = f"s3://{DATA}"
+RAW = f"{NS}/raw"
+
+SLEEP = "FitbitSleepLogs_20230112-20230114.json"
+WEIGHT = "HealthKitV2Samples_Weight_20230112-20230114.json"
+WEIGHT_DELETED = "HealthKitV2Samples_Weight_Deleted_20230112-20230114.json"
+EMPTY_ECG = "FitbitEcg_20230112-20230114.json"
+
+
+SLEEP_DATA = ndjson({"ParticipantIdentifier": "RK-1", "LogId": "1", "Duration": 3600000,
+                     "SleepLogDetails": [{"Type": "light", "Value": "30"}]})
+WEIGHT_DATA = ndjson({"ParticipantIdentifier": "RK-1", "HealthKitSampleKey": "k1", "Value": "71.5"},
+                     {"ParticipantIdentifier": "RK-2", "HealthKitSampleKey": "k2", "Value": "80"})
+WEIGHT_DELETED_DATA = ndjson({"ParticipantIdentifier": "RK-1", "HealthKitSampleKey": "k1"})
+MEMBERS = {SLEEP: SLEEP_DATA, WEIGHT: WEIGHT_DATA, WEIGHT_DELETED: WEIGHT_DELETED_DATA,
+           EMPTY_ECG: b"", "Manifest.csv": b"ExportStartDate,ExportEndDate\n"}
+RAW_KEYS = {
+    f"{RAW}/dataset=FitbitSleepLogs/cohort=adults_v1/FitbitSleepLogs_20230112-20230114.ndjson.gz": SLEEP_DATA,
+    f"{RAW}/dataset=HealthKitV2Samples/cohort=adults_v1/"
+    "HealthKitV2Samples_Weight_20230112-20230114.ndjson.gz": WEIGHT_DATA,
+    f"{RAW}/dataset=HealthKitV2Samples_Deleted/cohort=adults_v1/"
+    "HealthKitV2Samples_Weight_Deleted_20230112-20230114.ndjson.gz": WEIGHT_DELETED_DATA,
+}
+
+
+@pytest.fixture
+def s3(aws):
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=INPUT)
+    client.create_bucket(Bucket=DATA)
+    return client
+
+
+@pytest.fixture
+def glue(aws):
+    return boto3.client("glue")
+
+
+@pytest.fixture
+def export(s3) -> str:
+    s3.put_object(Bucket=INPUT, Key=EXPORT_KEY, Body=zip_bytes(MEMBERS))
+    return EXPORT
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="recover ingest")
+    ingest_cmd.add_arguments(parser)
+    code = ingest_cmd.run(parser.parse_args([str(a) for a in args]))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def objects(s3, bucket: str = DATA) -> dict[str, dict]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return {o["Key"]: o for page in pages for o in page.get("Contents", [])}
+
+
+def body(s3, key: str, bucket: str = DATA) -> bytes:
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def open_uploads(s3, bucket: str = DATA) -> list:
+    return s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+
+
+def partitions(glue, table: str) -> list[list[str]]:
+    return sorted(p["Values"] for p in glue.get_partitions(DatabaseName="dev_raw", TableName=table)["Partitions"])
+
+
+def databases(glue) -> list[str]:
+    return [d["Name"] for d in glue.get_databases()["DatabaseList"]]
+
+
+# -- landing ------------------------------------------------------------------------------------
+
+
+def test_admitted_members_land_as_objects_that_gunzip_to_the_member_bytes(capsys, s3, export):
+    code, out, err = run_cli(capsys, export, "--lake", LAKE, "--namespace", NS)
+    assert code == 0, err
+    assert sorted(objects(s3)) == sorted(RAW_KEYS)
+    for key, data in RAW_KEYS.items():
+        assert gzip.decompress(body(s3, key)) == data
+    assert "landed  3 member(s)" in out
+    assert f"{export}: {EMPTY_ECG} (empty (0 bytes))" in out
+    assert f"{export}: Manifest.csv (manifest)" in out
+    assert open_uploads(s3) == []
+
+
+def test_cohort_defaults_to_the_export_key_parent_folder(capsys, s3):
+    s3.put_object(Bucket=INPUT, Key=f"{NS}/pediatric_v1/export1", Body=zip_bytes({SLEEP: SLEEP_DATA}))
+    assert run_cli(capsys, f"s3://{INPUT}/{NS}/pediatric_v1/export1", "--lake", LAKE, "--namespace", NS)[0] == 0
+    assert list(objects(s3)) == [
+        f"{RAW}/dataset=FitbitSleepLogs/cohort=pediatric_v1/FitbitSleepLogs_20230112-20230114.ndjson.gz"]
+
+
+def test_a_member_larger_than_a_part_is_uploaded_in_8_mib_parts(s3):
+    data = noise_lines(2 * PART_SIZE + 100_000)
+    s3.put_object(Bucket=INPUT, Key=EXPORT_KEY, Body=zip_bytes({WEIGHT: data}, level=0))
+    summary = ingest_cmd.ingest([EXPORT], LAKE, NS)
+    key = next(iter(objects(s3)))
+    head = s3.head_object(Bucket=DATA, Key=key, PartNumber=1)
+    assert head["PartsCount"] == 3
+    sizes = [s3.head_object(Bucket=DATA, Key=key, PartNumber=n)["ContentLength"] for n in (1, 2, 3)]
+    assert sizes[:2] == [PART_SIZE, PART_SIZE]
+    assert 0 < sizes[2] <= PART_SIZE
+    assert sum(sizes) == summary.bytes_out
+    assert gzip.decompress(body(s3, key)) == data
+
+
+def test_reingesting_changes_no_object_and_no_catalog_entry(s3, glue, export):
+    ingest_cmd.ingest([export], LAKE, NS)
+    before = {k: (o["ETag"], body(s3, k)) for k, o in objects(s3).items()}
+    tables_before = {t["Name"]: t for t in glue.get_tables(DatabaseName="dev_raw")["TableList"]}
+    summary = ingest_cmd.ingest([export], LAKE, NS)
+    assert {k: (o["ETag"], body(s3, k)) for k, o in objects(s3).items()} == before
+    assert "(0 created, 0 updated)" in summary.catalog
+    tables_after = {t["Name"]: t for t in glue.get_tables(DatabaseName="dev_raw")["TableList"]}
+    assert {n: t.get("VersionId") for n, t in tables_after.items()} == {
+        n: t.get("VersionId") for n, t in tables_before.items()}
+    assert partitions(glue, "healthkitv2samples") == [["adults_v1"]]
+    assert open_uploads(s3) == []
+
+
+def test_local_export_into_an_s3_lake(s3, tmp_path):
+    path = tmp_path / "adults_v1" / "export1"
+    path.parent.mkdir()
+    path.write_bytes(zip_bytes({SLEEP: SLEEP_DATA}))
+    ingest_cmd.ingest([str(path)], LAKE, NS)
+    (key,) = objects(s3)
+    assert key == f"{RAW}/dataset=FitbitSleepLogs/cohort=adults_v1/FitbitSleepLogs_20230112-20230114.ndjson.gz"
+    assert gzip.decompress(body(s3, key)) == SLEEP_DATA
+
+
+def test_s3_export_into_a_local_lake(capsys, export, tmp_path):
+    lake = tmp_path / "lake"
+    code, out, _ = run_cli(capsys, export, "--lake", lake, "--namespace", NS)
+    assert code == 0
+    for key, data in RAW_KEYS.items():
+        assert gzip.decompress((lake / key).read_bytes()) == data
+    assert "raw views: " in out
+
+
+# -- Glue ---------------------------------------------------------------------------------------
+
+
+def test_every_registry_type_gets_a_raw_table_with_its_columns_and_the_json_serde(s3, glue, export):
+    ingest_cmd.ingest([export], LAKE, NS)
+    tables = {t["Name"]: t for t in glue.get_tables(DatabaseName="dev_raw")["TableList"]}
+    types = registry.load()
+    assert set(tables) == {dt.identifier for dt in types}
+    for dt in types:
+        table = tables[dt.identifier]
+        sd = table["StorageDescriptor"]
+        assert [(c["Name"], c["Type"]) for c in sd["Columns"]] == [
+            (name.lower(), "string") for name in registry.raw_columns(dt)], dt.name
+        assert table["PartitionKeys"] == [{"Name": "cohort", "Type": "string"}]
+        assert sd["Location"] == f"s3://{DATA}/{RAW}/dataset={dt.name}/"
+        assert sd["SerdeInfo"]["SerializationLibrary"] == "org.openx.data.jsonserde.JsonSerDe"
+        assert sd["SerdeInfo"]["Parameters"]["case.insensitive"] == "true"
+        assert sd["SerdeInfo"]["Parameters"]["ignore.malformed.json"] == "false"
+        assert sd["Compressed"] is True
+        assert table["Parameters"]["classification"] == "json"
+        assert table["Parameters"]["compressionType"] == "gzip"
+
+
+def test_partitions_are_added_for_the_landed_types_and_cohort_only(s3, glue, export):
+    ingest_cmd.ingest([export], LAKE, NS)
+    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1"]]
+    assert partitions(glue, "healthkitv2samples") == [["adults_v1"]]
+    assert partitions(glue, "healthkitv2samples_deleted") == [["adults_v1"]]
+    assert partitions(glue, "fitbitecg") == []  # its member was empty
+    part = glue.get_partition(DatabaseName="dev_raw", TableName="healthkitv2samples_deleted",
+                              PartitionValues=["adults_v1"])["Partition"]
+    assert part["StorageDescriptor"]["Location"] == (
+        f"s3://{DATA}/{RAW}/dataset=HealthKitV2Samples_Deleted/cohort=adults_v1/")
+    assert part["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"] == catalog.SERDE
+
+
+def test_a_second_cohort_adds_its_partition_and_keeps_the_first(s3, glue, export):
+    ingest_cmd.ingest([export], LAKE, NS)
+    s3.put_object(Bucket=INPUT, Key=f"{NS}/pediatric_v1/export2", Body=zip_bytes({SLEEP: SLEEP_DATA}))
+    ingest_cmd.ingest([f"s3://{INPUT}/{NS}/pediatric_v1/export2"], LAKE, NS)
+    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1"], ["pediatric_v1"]]
+
+
+def test_a_changed_table_definition_is_updated_in_place_keeping_its_partitions(s3, glue, export):
+    ingest_cmd.ingest([export], LAKE, NS)
+    table = glue.get_table(DatabaseName="dev_raw", Name="fitbitsleeplogs")["Table"]
+    stale = catalog.table_input(registry.load()["FitbitSleepLogs"], table["StorageDescriptor"]["Location"])
+    stale["StorageDescriptor"]["Columns"] = stale["StorageDescriptor"]["Columns"][:2]
+    glue.update_table(DatabaseName="dev_raw", TableInput=stale)
+    summary = ingest_cmd.ingest([export], LAKE, NS)
+    assert "(0 created, 1 updated)" in summary.catalog
+    columns = glue.get_table(DatabaseName="dev_raw", Name="fitbitsleeplogs")["Table"]["StorageDescriptor"]["Columns"]
+    assert len(columns) == len(registry.raw_columns(registry.load()["FitbitSleepLogs"]))
+    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1"]]
+
+
+def test_unknown_data_type_lands_and_gets_no_table(capsys, s3, glue):
+    s3.put_object(Bucket=INPUT, Key=EXPORT_KEY, Body=zip_bytes(
+        {SLEEP: SLEEP_DATA, "FitbitBreathingRate_20230112-20230114.json": b'{"a": 1}\n'}))
+    code, out, _ = run_cli(capsys, EXPORT, "--lake", LAKE, "--namespace", NS)
+    assert code == 0
+    assert f"{RAW}/dataset=FitbitBreathingRate/cohort=adults_v1/FitbitBreathingRate_20230112-20230114.ndjson.gz" in objects(s3)
+    assert "unmodelled data types" in out and "FitbitBreathingRate" in out
+    names = {t["Name"] for t in glue.get_tables(DatabaseName="dev_raw")["TableList"]}
+    assert "fitbitbreathingrate" not in names
+
+
+# -- failures -----------------------------------------------------------------------------------
+
+
+def failing_session(operation: str, on_call: int) -> boto3.Session:
+    """A session whose S3 clients lose the connection on the n-th call of `operation`."""
+    session = boto3.Session()
+    calls = {"n": 0}
+
+    def fail(**_kwargs):
+        calls["n"] += 1
+        if calls["n"] == on_call:
+            raise EndpointConnectionError(endpoint_url="injected")
+
+    session.events.register(f"before-call.s3.{operation}", fail)
+    return session
+
+
+def test_s3_failure_mid_upload_leaves_no_object_and_no_open_upload_and_the_retry_lands(s3, glue):
+    data = noise_lines(2 * PART_SIZE + 1000)
+    s3.put_object(Bucket=INPUT, Key=EXPORT_KEY, Body=zip_bytes({SLEEP: SLEEP_DATA, WEIGHT: data}, level=0))
+    with pytest.raises(IngestError, match=f"{EXPORT}: {WEIGHT}: cannot write s3://{DATA}/"):
+        ingest_cmd.ingest([EXPORT], LAKE, NS, session=failing_session("UploadPart", on_call=2))
+    assert list(objects(s3)) == [
+        f"{RAW}/dataset=FitbitSleepLogs/cohort=adults_v1/FitbitSleepLogs_20230112-20230114.ndjson.gz"]
+    assert open_uploads(s3) == []
+    assert "dev_raw" not in databases(glue)  # nothing registered by a failed run
+
+    ingest_cmd.ingest([EXPORT], LAKE, NS)
+    key = f"{RAW}/dataset=HealthKitV2Samples/cohort=adults_v1/HealthKitV2Samples_Weight_20230112-20230114.ndjson.gz"
+    assert gzip.decompress(body(s3, key)) == data
+    assert partitions(glue, "healthkitv2samples") == [["adults_v1"]]
+
+
+def test_a_corrupt_member_aborts_its_upload_and_registers_nothing(s3, glue):
+    data = noise_lines(PART_SIZE + 500_000)
+    archive = bytearray(zip_bytes({WEIGHT: data}, level=0))
+    archive[archive.rindex(b'"}\n') - 1] ^= 0x01  # valid deflate still; only the CRC can tell
+    s3.put_object(Bucket=INPUT, Key=EXPORT_KEY, Body=bytes(archive))
+    with pytest.raises(Exception, match=f"{EXPORT}: {WEIGHT}: corrupt member: CRC-32"):
+        ingest_cmd.ingest([EXPORT], LAKE, NS)
+    assert objects(s3) == {}
+    assert open_uploads(s3) == []
+    assert "dev_raw" not in databases(glue)
+
+
+def test_a_truncated_export_is_refused_before_anything_is_written(capsys, s3, glue):
+    whole = zip_bytes(MEMBERS)
+    s3.put_object(Bucket=INPUT, Key=EXPORT_KEY, Body=whole[: len(whole) // 2])
+    code, _, err = run_cli(capsys, EXPORT, "--lake", LAKE, "--namespace", NS)
+    assert code == 1
+    assert f"{EXPORT}: not a readable zip archive" in err
+    assert objects(s3) == {}
+    assert "dev_raw" not in databases(glue)
+
+
+def test_a_missing_s3_export_is_named(capsys, s3):
+    code, _, err = run_cli(capsys, f"s3://{INPUT}/{NS}/adults_v1/nope", "--lake", LAKE, "--namespace", NS)
+    assert code == 1
+    assert f"s3://{INPUT}/{NS}/adults_v1/nope: cannot open export" in err
+    assert objects(s3) == {}
+
+
+# -- the ranged reader --------------------------------------------------------------------------
+
+
+def test_s3file_reads_like_a_local_file_at_any_position(s3):
+    data = random.Random(3).randbytes(300_000)
+    s3.put_object(Bucket=INPUT, Key="blob", Body=data)
+    local = io.BytesIO(data)
+    remote = S3File(s3, INPUT, "blob", buffer_size=64 * 1024)
+    rng = random.Random(4)
+    for _ in range(200):
+        offset, whence = rng.choice([(rng.randrange(-1000, 310_000), 0), (rng.randrange(-5000, 5000), 1),
+                                     (-rng.randrange(1, 2000), 2)])
+        target = {0: offset, 1: local.tell() + offset, 2: len(data) + offset}[whence]
+        if target < 0:
+            continue
+        assert remote.seek(offset, whence) == local.seek(offset, whence)
+        size = rng.choice([0, 1, 22, 4096, 70_000, -1])
+        assert remote.read(size) == local.read(size)
+        assert remote.tell() == local.tell()
+
+
+def test_s3file_sequential_reads_cost_one_get_per_buffer(s3):
+    data = random.Random(5).randbytes(1_000_000)
+    s3.put_object(Bucket=INPUT, Key="blob", Body=data)
+    remote = S3File(s3, INPUT, "blob", buffer_size=100_000)
+    assert b"".join(iter(lambda: remote.read(10_000), b"")) == data
+    assert remote.requests == 10
+
+
+def test_s3file_refuses_an_object_replaced_while_it_is_read(s3):
+    s3.put_object(Bucket=INPUT, Key="blob", Body=b"a" * 1000)
+    remote = S3File(s3, INPUT, "blob", buffer_size=100)
+    remote.read(10)
+    s3.put_object(Bucket=INPUT, Key="blob", Body=b"b" * 1000)
+    remote.seek(500)
+    with pytest.raises(OSError, match="changed while being read"):
+        remote.read(10)
+
+
+def test_s3file_of_a_missing_object_is_file_not_found(s3):
+    with pytest.raises(FileNotFoundError, match=f"s3://{INPUT}/nope"):
+        S3File(s3, INPUT, "nope")
+
+
+def test_reading_an_export_from_s3_never_fetches_it_whole(s3):
+    data = noise_lines(3 * PART_SIZE)
+    s3.put_object(Bucket=INPUT, Key=EXPORT_KEY, Body=zip_bytes({WEIGHT: data}, level=0))
+    with ingest_cmd.open_export(EXPORT, s3) as export:
+        sizes = [len(chunk) for chunk in export.gzip_chunks(export.members[0])]
+    assert max(sizes) <= 1 << 20
+    assert sum(sizes) > 3 * PART_SIZE
+
+
+def test_the_lambda_package_needs_no_duckdb():
+    # The S3 path must not import the local catalog (DuckDB is not in the Lambda package).
+    import subprocess
+    import sys
+
+    code = ("import sys, recover.lambda_handler, recover.s3sink, recover.catalog; "
+            "sys.exit('duckdb' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
