@@ -103,6 +103,8 @@ def build(lake: Path, namespace: str, select: list[str] | None = None,
         argv += ["--exclude", *exclude]
     env = {**os.environ, **dbt_env(lake, namespace)}
     tail: list[str] = []
+    done, total, last_shown = 0, 0, -1
+    tty = progress is not None and progress.isatty()
     with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, cwd=PROJECT_DIR) as proc:
         assert proc.stdout is not None
@@ -110,9 +112,15 @@ def build(lake: Path, namespace: str, select: list[str] | None = None,
             tail = (tail + [line.rstrip()])[-40:]
             m = PROGRESS.search(line)
             if m and progress is not None:
-                progress.write(f"\r  dbt build: {m.group(1)}/{m.group(2)} nodes done")
+                done, total = done + 1, int(m.group(2))
+                step = done * 10 // total  # non-TTY: one line per 10%
+                if tty:
+                    progress.write(f"\r  dbt build: {done}/{total} nodes done")
+                elif step != last_shown:
+                    progress.write(f"  dbt build: {done}/{total} nodes done\n")
+                    last_shown = step
                 progress.flush()
-    if progress is not None:
+    if tty:
         progress.write("\n")
     result = BuildResult(ok=proc.returncode == 0)
     results_file = target_path / "run_results.json"

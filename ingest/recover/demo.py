@@ -42,8 +42,10 @@ def run(args: argparse.Namespace) -> int:
     result = build.build(lake, NAMESPACE)
     build.print_summary(result, lake, NAMESPACE)
     if result.ok:
-        print(f"\nQuery them: duckdb {lake / NAMESPACE / 'recover.duckdb'} "
-              f"-c 'select * from {NAMESPACE}.dataset_fitbitsleeplogs limit 5'")
+        db = lake / NAMESPACE / "recover.duckdb"
+        print("\nQuery them, e.g.:\n  .venv/bin/python -c \"import duckdb; print(duckdb.connect("
+              f"'{db}', read_only=True).sql('select * from {NAMESPACE}.dataset_fitbitsleeplogs "
+              "limit 5'))\"")
     return 0 if result.ok else 1
 
 
