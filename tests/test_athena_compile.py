@@ -28,7 +28,7 @@ def dbt(args: list[str], target_path: Path, namespace: str) -> subprocess.Comple
         [str(Path(sys.executable).with_name("dbt")), *args, "--target", "namespace",
          "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
          "--no-use-colors"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
 
 
