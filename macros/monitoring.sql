@@ -7,27 +7,13 @@
   plus, for HealthKit, READ and DROP_DUPLICATES of the `_Deleted` table under `{type}_deleted`.
   Each run appends its counts with the run's id (dbt invocation_id) and start time.
 -#}
-{% macro recover_record_counts(names) %}
+{% macro recover_record_counts(groups) %}
 {{ config(materialized='incremental', incremental_strategy='append') }}
-{%- set parts = [] -%}
-{%- for name in names -%}
-    {%- set s = recover_snake(name) -%}
-    {%- do parts.append(recover_count_query(name, 'READ', ref('stg_recover__' ~ s))) -%}
-    {%- do parts.append(recover_count_query(name, 'DROP_DUPLICATES', ref('int_' ~ s ~ '__deduplicated'))) -%}
-    {%- if recover_has_datatype(name ~ '_Deleted') -%}
-        {%- set deleted = ref('stg_recover__' ~ recover_snake(name ~ '_Deleted')) -%}
-        {%- do parts.append(recover_count_query(name ~ '_deleted', 'READ', deleted)) -%}
-        {%- do parts.append(recover_count_query(name ~ '_deleted', 'DROP_DUPLICATES',
-                '(select * from (select *, row_number() over (partition by ' ~ recover_index_list(name)
-                ~ ' order by export_end_date desc) as _rank from ' ~ deleted ~ ') as d where _rank = 1)')) -%}
-        {%- do parts.append(recover_count_query(name, 'DROP_DELETED_SAMPLES',
-                '(select * from ' ~ ref('int_' ~ s ~ '__deduplicated') ~ ' where not _is_deleted)')) -%}
-    {%- endif -%}
-    {%- do parts.append(recover_count_query(name, 'WRITE', ref('dataset_' ~ name | lower))) -%}
-{%- endfor %}
+{#- One small table per group of data types (record_counts__{group}), unioned here: a single
+    query over every raw table would exceed Trino/Athena's stage limit (150). -#}
 with counts as (
-{% for p in parts %}
-    {{ p }}
+{% for group in groups %}
+    select * from {{ ref('record_counts__' ~ group) }}
     {{ 'union all' if not loop.last }}
 {%- endfor %}
 )
@@ -41,6 +27,44 @@ select
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as run_started_at
 from counts
 {% endmacro %}
+
+
+{#- The counts of one group of data types (a table rebuilt on every run). -#}
+{% macro recover_record_counts_group(names) %}
+{%- set parts = [] -%}
+{%- for name in names -%}
+    {%- set s = recover_snake(name) -%}
+    {%- set staged = ref('stg_recover__' ~ s) -%}
+    {%- set current = ref('int_' ~ s ~ '__deduplicated') -%}
+    {%- set has_deleted = recover_has_datatype(name ~ '_Deleted') -%}
+    {%- do parts.append(recover_count_query(name, 'READ', staged)) -%}
+    {#- DROP_DUPLICATES, [DROP_DELETED_SAMPLES,] WRITE: one scan of the de-duplicated rows
+        (the curated parent is exactly its rows that are not deleted). -#}
+    {%- set events = ['DROP_DUPLICATES', 'DROP_DELETED_SAMPLES', 'WRITE'] if has_deleted else ['DROP_DUPLICATES', 'WRITE'] -%}
+    {%- do parts.append(
+        "select '" ~ name ~ "' as data_type, e.event, d.export_end_date, "
+        ~ "sum(case when e.event = 'DROP_DUPLICATES' or not d._is_deleted then 1 else 0 end) as row_count "
+        ~ "from " ~ current ~ " as d cross join (select event from (values "
+        ~ recover_values(events)
+        ~ ") as v(event)) as e group by e.event, d.export_end_date") -%}
+    {%- if has_deleted -%}
+        {%- set deleted = ref('stg_recover__' ~ recover_snake(name ~ '_Deleted')) -%}
+        {%- do parts.append(recover_count_query(name ~ '_deleted', 'READ', deleted)) -%}
+        {%- do parts.append(recover_count_query(name ~ '_deleted', 'DROP_DUPLICATES',
+                '(select * from (select *, row_number() over (partition by ' ~ recover_index_list(name)
+                ~ ' order by export_end_date desc) as _rank from ' ~ deleted ~ ') as d where _rank = 1)')) -%}
+    {%- endif -%}
+{%- endfor %}
+{% for p in parts %}
+{{ p }}
+{{ 'union all' if not loop.last }}
+{%- endfor %}
+{% endmacro %}
+
+
+{% macro recover_values(items) -%}
+    {%- for i in items -%}('{{ i }}'){{ ', ' if not loop.last }}{%- endfor -%}
+{%- endmacro %}
 
 
 {% macro recover_count_query(label, event, relation) -%}

@@ -23,14 +23,15 @@ select * from {{ src }}
 {%- set roots = dt['fields'].keys() | list -%}
 with source as (
 
-    select * from {{ src }}
+    {#- hidden columns such as Trino/Athena's "$path" only exist on the table itself -#}
+    select *, {{ recover_raw_path() }} as _source_path from {{ src }}
 
 ),
 
 guarded as (
 
     select
-        {{ recover_raw_path() }} as _source_path,
+        _source_path,
         cohort,
         {%- for root in roots %}
         {%- if recover_kind(dt['fields'][root]) == 'scalar' %}

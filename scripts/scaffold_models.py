@@ -49,10 +49,18 @@ def model_files(reg: registry.Registry) -> dict[Path, str]:
             files[MODELS / "curated" / f"{child.table}.sql"] = (
                 f"{{{{ recover_child('{dt.name}', '{child.path}') }}}}\n"
             )
-    names = ",\n".join(f"    '{dt.name}'" for dt in reg.primary())
+    groups: dict[str, list[str]] = {}
+    for dt in reg.primary():
+        groups.setdefault(dt.group, []).append(dt.name)
+    for group, members in groups.items():
+        names = ",\n".join(f"    '{n}'" for n in members)
+        files[MODELS / "monitoring" / f"record_counts__{group}.sql"] = (
+            f"{{{{ recover_record_counts_group([\n{names}\n]) }}}}\n"
+        )
+    group_list = ", ".join(f"'{g}'" for g in groups)
     all_names = ",\n".join(f"    '{dt.name}'" for dt in reg.types.values())
     files[MODELS / "monitoring" / "record_counts.sql"] = (
-        f"{{{{ recover_record_counts([\n{names}\n]) }}}}\n"
+        f"{{{{ recover_record_counts([{group_list}]) }}}}\n"
     )
     files[MODELS / "monitoring" / "cast_failures.sql"] = (
         f"{{{{ recover_cast_failures([\n{all_names}\n]) }}}}\n"
@@ -96,6 +104,11 @@ def monitoring_yaml() -> dict:
                 {"name": "run_started_at", "description": "When the run started (UTC)."},
             ],
         },
+        *[
+            {"name": f"record_counts__{g}",
+             "description": f"This run's record counts of the {g} data types (unioned into record_counts)."}
+            for g in sorted({dt.group for dt in registry.load().primary()})
+        ],
         {
             "name": "cast_failures",
             "description": "Raw values that failed their curated cast (NULL in the curated table) "

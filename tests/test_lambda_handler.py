@@ -321,3 +321,9 @@ def test_non_create_events_are_ignored():
 def test_eventbridge_keys_are_taken_as_they_are():
     (message,) = s3_events.messages(eventbridge("dev/adults_v1/a+b%3A"))
     assert message.objects == [s3_events.S3Object(INPUT, "dev/adults_v1/a+b%3A")]
+
+
+def test_the_handler_refuses_to_run_without_its_configuration(monkeypatch):
+    monkeypatch.delenv("RECOVER_LAKE", raising=False)
+    with pytest.raises(RuntimeError, match="RECOVER_LAKE"):
+        lambda_handler.handler(sqs(s3_notification(EXPORT_KEY)), None)

@@ -16,13 +16,15 @@ import time
 from pathlib import Path
 
 import pytest
-
-try:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-    from support.trino import FETCH_SCRIPT, TrinoEnv, TrinoUnavailable, find_java_home, trino
-except ImportError:  # tests/ became a package
-    from tests.support.trino import FETCH_SCRIPT, TrinoEnv, TrinoUnavailable, find_java_home, trino  # noqa: F401
-
 from trino.exceptions import TrinoQueryError
+
+pytest.register_assert_rewrite("tests.support.trino")  # it is also a plugin (below)
+from tests.support.trino import (
+    FETCH_SCRIPT,
+    TrinoEnv,
+    TrinoUnavailable,
+    find_java_home,
+)
 
 OPENX = "org.openx.data.jsonserde.JsonSerDe"
 HCATALOG = "org.apache.hive.hcatalog.data.JsonSerDe"
@@ -57,6 +59,7 @@ COLUMNS = [
 ]
 FILE = "FitbitSleepLogs_20240301-20240331.ndjson.gz"
 
+pytest_plugins = ["tests.support.trino"]  # the session-scoped `trino` fixture
 pytestmark = pytest.mark.trino
 
 

@@ -324,7 +324,10 @@ def ingest(
         with open_export(export_plan.location, s3_client) as export:
             members = {m.name: m for m in export.members}
             for landing in export_plan.landings:
-                member = members[landing.member]
+                member = members.get(landing.member)
+                if member is None or member.uncompressed_size != landing.size:
+                    raise IngestError(f"{export.label}: {landing.member}: the export changed "
+                                      "between planning and landing; run again")
                 meter = _Progress(progress, landing.member, landing.size)
                 member_started = time.monotonic()
                 try:

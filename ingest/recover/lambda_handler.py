@@ -37,9 +37,10 @@ _SESSION: Any = None  # one boto3 session per warm container
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
     """Lambda entry point (`recover.lambda_handler.handler`)."""
-    return process_event(
-        event, os.environ["RECOVER_LAKE"], os.environ["RECOVER_NAMESPACE"], session=_session()
-    )
+    lake, namespace = os.environ.get("RECOVER_LAKE"), os.environ.get("RECOVER_NAMESPACE")
+    if not lake or not namespace:
+        raise RuntimeError("set RECOVER_LAKE (s3://bucket) and RECOVER_NAMESPACE on the function")
+    return process_event(event, lake, namespace, session=_session())
 
 
 def log_json(**fields: Any) -> None:

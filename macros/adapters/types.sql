@@ -25,7 +25,15 @@
 {#- Truncating integer cast of a JSON number or numeric string (Python int(float(x)) semantics,
     used for the Garmin offset maps of spec 3.2). -#}
 {% macro recover_truncating_bigint(expr) -%}
+    {{ return(adapter.dispatch('recover_truncating_bigint', 'recover')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__recover_truncating_bigint(expr) -%}
     cast(trunc(try_cast({{ expr }} as double)) as bigint)
+{%- endmacro %}
+
+{% macro default__recover_truncating_bigint(expr) -%}
+    cast(truncate(try_cast({{ expr }} as double)) as bigint)
 {%- endmacro %}
 
 

@@ -26,5 +26,6 @@ def noise_lines(size: int, seed: int = 1) -> bytes:
     rng = random.Random(seed)
     count = size // 99 + 1  # every line is 99 bytes
     return b"".join(
-        b'{"ParticipantIdentifier":"' + rng.randbytes(35).hex().encode() + b'"}\n' for _ in range(count)
+        b'{"ParticipantIdentifier":"' + rng.randbytes(35).hex().encode() + b'"}\n'
+        for _ in range(count)
     )

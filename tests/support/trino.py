@@ -215,9 +215,10 @@ def hive_glue_catalog(moto_endpoint: str, warehouse: str) -> dict[str, str]:
     """Production shape: Glue metastore + native S3, both served by moto.
 
     ``hive.metastore.glue.endpoint-url`` points Trino's Glue (AWS SDK v2) client at
-    moto; static keys, so no AWS credential chain is consulted. Glue limits that show
-    here as in production: no ALTER TABLE ... RENAME (dbt-trino needs
-    ``on_table_exists: drop``).
+    moto; static keys, so no AWS credential chain is consulted. moto needs the no-op
+    statistics actions of moto_glue.py. Trino's Glue metastore cannot RENAME tables
+    (Glue has no rename API), so dbt-trino needs ``on_table_exists: drop``. Schemas
+    created without a location get ``<warehouse>/<schema>``.
     """
     return {
         **_common_catalog(),

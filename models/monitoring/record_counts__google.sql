@@ -1,0 +1,3 @@
+{{ recover_record_counts_group([
+    'GoogleFitSamples'
+]) }}

@@ -1,0 +1,4 @@
+{{ recover_record_counts_group([
+    'EnrolledParticipants',
+    'SymptomLog'
+]) }}
