@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 import os
 import shutil
 import sys
@@ -174,6 +175,10 @@ def records(path: Path, data_type: str) -> Iterator[dict]:
 
 # ------------------------------------------------------------------------------ flatten
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def to_arrow(frame: pd.DataFrame) -> pa.Table:
     """Flattened batch -> Arrow; array columns dropped (child tables), mixed columns -> string."""
     arrays, names = [], []
@@ -182,7 +187,7 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
         try:
             array = pa.array(values, from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            array = pa.array([None if v is None or v != v else str(v) for v in values],
+            array = pa.array([None if _missing(v) else str(v) for v in values],
                              type=pa.string())
         if pa.types.is_list(array.type) or pa.types.is_struct(array.type):
             continue

@@ -28,6 +28,7 @@ POLL_SECONDS = 0.05
 class Measured:
     argv: list[str]
     seconds: float
+    cpu_seconds: float  # user + system, incl. the descendants it waited for
     peak_rss_mb: float  # max(tree polling, wait4)
     tree_rss_mb: float  # polled sum over the process tree
     maxrss_mb: float  # wait4 ru_maxrss (largest single process)
@@ -82,7 +83,8 @@ def run(argv: list[str], log: Path, env: dict[str, str] | None = None,
         poller.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
     maxrss = usage.ru_maxrss * 1024  # KiB on Linux
-    return Measured(argv=argv, seconds=seconds, peak_rss_mb=max(peak, maxrss) / MB,
+    return Measured(argv=argv, seconds=seconds, cpu_seconds=usage.ru_utime + usage.ru_stime,
+                    peak_rss_mb=max(peak, maxrss) / MB,
                     tree_rss_mb=peak / MB, maxrss_mb=maxrss / MB,
                     returncode=proc.returncode, log=log)
 

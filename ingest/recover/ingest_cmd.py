@@ -125,8 +125,18 @@ class Summary:
             f"({self.bytes_out / MB:.1f} MB gzip) in {self.seconds:.1f} s, {rate:.1f} MB/s",
             file=out,
         )
-        print(f"  skipped {len(self.skipped)} member(s)", file=out)
+        # Zero-byte members and manifests are routine (spec 1.2): count them by reason; list
+        # only the members skipped for other reasons (sub-folders), which deserve a look.
+        by_reason: dict[str, int] = {}
+        unusual = []
         for line in self.skipped:
+            reason = next((r for r in ROUTINE_SKIPS if line.endswith(f"({r})")), "other")
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+            if reason == "other":
+                unusual.append(line)
+        detail = ", ".join(f"{n} {reason}" for reason, n in sorted(by_reason.items()))
+        print(f"  skipped {len(self.skipped)} member(s){': ' + detail if detail else ''}", file=out)
+        for line in unusual:
             print(f"    {line}", file=out)
         if self.unmodelled:
             print(
@@ -135,6 +145,9 @@ class Summary:
                 file=out,
             )
         print(f"  {self.catalog}", file=out)
+
+
+ROUTINE_SKIPS = ("manifest", "empty (0 bytes)")
 
 
 def default_cohort(export: str) -> str:

@@ -1,0 +1,275 @@
+"""`make bench`: ingest and build, ours against the upstream way and the floor, at 3 sizes.
+
+    .venv/bin/python bench/run.py [--sizes 100M 1G 4G] [--scratch DIR] [--docs DIR] [--keep]
+
+For each size, in one run: generate a synthetic export series (both cohorts) with
+`recover.generate.generate_series`, then measure, each in its own subprocess (wall time, CPU
+time, peak RSS of the whole process tree, see measure.py):
+
+  ingest   ours      `recover ingest EXPORT... --lake L --namespace bench` (deflate pass-through)
+           baseline  `bench/baseline.py ingest` (decompress + re-gzip level 6, spec 8.3)
+  build    ours      `recover build --lake L --namespace bench` (dbt on DuckDB + Parquet export)
+           floor     `bench/floor.py` (bare DuckDB read_json of the raw zone -> Parquet)
+           baseline  `bench/baseline.py build` (Python per-record transform + pandas/pyarrow)
+
+and the bytes (raw gzip, curated Parquet). Results: docs/benchmarks.{md,json,png} and the
+measured table in docs/build.md. Big files live under --scratch (default /tmp/recover-bench,
+or $RECOVER_BENCH_DIR) and are removed at the end unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import measure
+import report
+from recover.generate import generate_series
+from recover.names import admitted
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+NAMESPACE = "bench"
+SEED = 20240609
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Size:
+    label: str
+    exports: int  # per cohort
+    size_mb: float  # uncompressed NDJSON per export
+
+    @property
+    def target_mb(self) -> float:
+        return 2 * self.exports * self.size_mb
+
+
+# Same series shape (4 weekly exports per cohort = 8 exports), growing volume per export.
+SIZES = {
+    "100M": Size("100M", 4, 12.5),
+    "1G": Size("1G", 4, 125.0),
+    "4G": Size("4G", 4, 500.0),
+}
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
+    free = subprocess.run(["free", "-g"], capture_output=True, text=True, check=False).stdout.strip()
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    import pandas
+    import pyarrow
+    return {
+        "cpu": cpu, "nproc": int(nproc or os.cpu_count() or 0),
+        "mem_gib": round(int(mem) / 2**20, 1), "free_g": free,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(), "duckdb": duckdb.__version__,
+        "pandas": pandas.__version__, "pyarrow": pyarrow.__version__,
+        "dbt": _dbt_version(),
+    }
+
+
+def _dbt_version() -> str:
+    dbt = Path(sys.executable).with_name("dbt")
+    out = subprocess.run([str(dbt), "--version"], capture_output=True, text=True, check=False).stdout
+    for line in out.splitlines():
+        if "installed:" in line:
+            return line.split(":", 1)[1].strip()
+    return "?"
+
+
+def export_bytes(paths: list[Path]) -> tuple[int, int, int]:
+    """(uncompressed NDJSON bytes of the admitted members, members, archive bytes)."""
+    ndjson = members = 0
+    for path in paths:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if admitted(info.filename, info.file_size):
+                    ndjson += info.file_size
+                    members += 1
+    return ndjson, members, sum(p.stat().st_size for p in paths)
+
+
+def measured(m: measure.Measured, **extra: object) -> dict:
+    return {"seconds": round(m.seconds, 2), "cpu_seconds": round(m.cpu_seconds, 2),
+            "peak_rss_mb": round(m.peak_rss_mb, 1), "tree_rss_mb": round(m.tree_rss_mb, 1),
+            "maxrss_mb": round(m.maxrss_mb, 1), **extra}
+
+
+def dbt_nodes(target: Path) -> dict:
+    """Per-layer sums and the slowest nodes from dbt's run_results.json."""
+    results = json.loads((target / "run_results.json").read_text())
+    layers: dict[str, float] = {}
+    nodes = []
+    for r in results["results"]:
+        uid = r["unique_id"]
+        kind, name = uid.split(".")[0], uid.split(".")[-1]
+        if kind == "model":
+            layer = ("staging" if name.startswith("stg_") else "intermediate"
+                     if name.startswith("int_") else "curated" if name.startswith("dataset_")
+                     else "monitoring")
+        elif kind == "test":
+            layer, name = "data tests", uid.split(".")[2]
+        else:
+            layer = kind.replace("_", " ") + "s"
+        layers[layer] = layers.get(layer, 0.0) + r["execution_time"]
+        nodes.append((r["execution_time"], name, layer))
+    nodes.sort(reverse=True)
+    return {
+        "dbt_elapsed_seconds": round(results["elapsed_time"], 2),
+        "nodes": len(nodes),
+        "layer_seconds": {k: round(v, 2) for k, v in sorted(layers.items(), key=lambda x: -x[1])},
+        "slowest": [{"node": n, "layer": layer, "seconds": round(s, 2)}
+                    for s, n, layer in nodes[:8]],
+    }
+
+
+def parent_rows(lake: Path) -> dict[str, int]:
+    """Rows of our curated parent tables (DuckDB, read-only after the build)."""
+    from recover import registry
+    parents = {f"dataset_{dt.name.lower()}" for dt in registry.load().primary()}
+    con = duckdb.connect(str(lake / NAMESPACE / "recover.duckdb"), read_only=True)
+    try:
+        return {t: con.execute(f'select count(*) from "{NAMESPACE}"."{t}"').fetchone()[0]
+                for t in sorted(parents)}
+    finally:
+        con.close()
+
+
+def last_json(log: Path) -> dict:
+    for line in reversed(log.read_text().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    return {}
+
+
+def bench_size(size: Size, scratch: Path, log) -> dict:
+    root = scratch / size.label
+    shutil.rmtree(root, ignore_errors=True)
+    exports_dir, lake, logs = root / "exports", root / "lake", root / "logs"
+    python, recover = sys.executable, str(Path(sys.executable).with_name("recover"))
+    out: dict = {"label": size.label, "exports_per_cohort": size.exports,
+                 "size_mb_per_export": size.size_mb}
+
+    started = time.monotonic()
+    paths = generate_series(exports_dir, exports=size.exports, size_mb=size.size_mb, seed=SEED)
+    ndjson, members, zipped = export_bytes(paths)
+    out["generate_seconds"] = round(time.monotonic() - started, 1)
+    out.update(exports=len(paths), members=members, ndjson_bytes=ndjson, export_bytes=zipped)
+    log(f"[{size.label}] generated {len(paths)} exports: {ndjson / MB:,.0f} MB NDJSON, "
+        f"{zipped / MB:,.0f} MB zipped, {out['generate_seconds']} s")
+    ndjson_mb = ndjson / MB
+    export_args = [str(p) for p in paths]
+
+    # ---- ingest: ours, then the baseline into a separate lake
+    m = measure.run([recover, "ingest", *export_args, "--lake", str(lake),
+                     "--namespace", NAMESPACE], logs / "ingest.log").check()
+    raw = measure.du(lake / NAMESPACE / "raw", "*.ndjson.gz")
+    out["ingest"] = measured(m, mb_per_s=round(ndjson_mb / m.seconds, 1), raw_bytes=raw)
+    log(f"[{size.label}] ingest ours: {m.seconds:.1f} s, {ndjson_mb / m.seconds:,.0f} MB/s, "
+        f"peak RSS {m.peak_rss_mb:.0f} MB")
+    base_lake = root / "lake_baseline"
+    m = measure.run([python, str(BENCH / "baseline.py"), "ingest", *export_args,
+                     "--lake", str(base_lake), "--namespace", NAMESPACE],
+                    logs / "baseline_ingest.log").check()
+    base_raw = measure.du(base_lake / NAMESPACE / "raw", "*.ndjson.gz")
+    out["baseline_ingest"] = measured(m, mb_per_s=round(ndjson_mb / m.seconds, 1),
+                                      raw_bytes=base_raw)
+    shutil.rmtree(base_lake, ignore_errors=True)
+    log(f"[{size.label}] ingest baseline: {m.seconds:.1f} s, {ndjson_mb / m.seconds:,.0f} MB/s, "
+        f"peak RSS {m.peak_rss_mb:.0f} MB")
+
+    # ---- build: ours (the raw zone of our ingest), then the floor and the baseline on it
+    m = measure.run([recover, "build", "--lake", str(lake), "--namespace", NAMESPACE],
+                    logs / "build.log", cwd=REPO).check()
+    parquet = lake / NAMESPACE / "parquet"
+    out["build"] = measured(m, parquet_bytes=measure.du(parquet, "*.parquet"),
+                            parquet_tables=sum(1 for p in parquet.iterdir() if p.is_dir()),
+                            duckdb_bytes=(lake / NAMESPACE / "recover.duckdb").stat().st_size,
+                            parent_rows=sum(parent_rows(lake).values()),
+                            **dbt_nodes(lake / NAMESPACE / "target"))
+    log(f"[{size.label}] build ours: {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB")
+
+    floor_out = root / "floor"
+    m = measure.run([python, str(BENCH / "floor.py"), "--lake", str(lake), "--namespace",
+                     NAMESPACE, "--out", str(floor_out)], logs / "floor.log").check()
+    out["floor"] = measured(m, parquet_bytes=measure.du(floor_out, "*.parquet"),
+                            rows=sum(last_json(m.log).get("row_counts", {}).values()))
+    shutil.rmtree(floor_out, ignore_errors=True)
+    log(f"[{size.label}] floor: {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB")
+
+    base_out = root / "baseline_parquet"
+    m = measure.run([python, str(BENCH / "baseline.py"), "build", "--lake", str(lake),
+                     "--namespace", NAMESPACE, "--out", str(base_out)],
+                    logs / "baseline_build.log").check()
+    out["baseline_build"] = measured(
+        m, parquet_bytes=measure.du(base_out, "*.parquet"),
+        parent_rows=sum(last_json(m.log).get("row_counts", {}).values()))
+    shutil.rmtree(base_out, ignore_errors=True)
+    log(f"[{size.label}] build baseline: {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES),
+                        help=f"subset of {', '.join(SIZES)} (default: all; commas work too)")
+    parser.add_argument("--scratch", type=Path,
+                        default=Path(os.environ.get("RECOVER_BENCH_DIR", "/tmp/recover-bench")),
+                        help="scratch directory for exports and lakes (default /tmp/recover-bench)")
+    parser.add_argument("--docs", type=Path, default=REPO / "docs",
+                        help="where benchmarks.{md,json,png} go (default: docs/)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch files")
+    args = parser.parse_args(argv)
+    labels = [s for item in args.sizes for s in item.split(",") if s]
+    unknown = [s for s in labels if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size(s) {', '.join(unknown)}; choose from {', '.join(SIZES)}")
+    labels = sorted(set(labels), key=list(SIZES).index)
+
+    def log(message: str) -> None:
+        print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
+
+    started = time.monotonic()
+    info = machine()
+    log(f"machine: {info['cpu']}, {info['nproc']} cores, {info['mem_gib']} GiB; "
+        f"scratch {args.scratch}")
+    args.scratch.mkdir(parents=True, exist_ok=True)
+    results = {"machine": info, "sizes": {}}
+    try:
+        for label in labels:
+            results["sizes"][label] = bench_size(SIZES[label], args.scratch, log)
+            results["bench_seconds"] = round(time.monotonic() - started, 1)
+            (args.scratch / "results.json").write_text(json.dumps(results, indent=2))
+    finally:
+        if not args.keep:
+            for label in labels:
+                shutil.rmtree(args.scratch / label, ignore_errors=True)
+    results["bench_seconds"] = round(time.monotonic() - started, 1)
+    summary = report.write(results, args.docs)
+    log(f"done in {results['bench_seconds'] / 60:.1f} min; wrote {args.docs}/benchmarks.*")
+    for key, value in summary.items():
+        log(f"  {key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
