@@ -123,6 +123,9 @@ def size_table(s: dict) -> str:
         f"{_s(f['cpu_seconds'])} | |"),
         (f"| build peak RSS (process tree) | {_mb(b['peak_rss_mb'])} | {_mb(bb['peak_rss_mb'])} | "
         f"{_mb(f['peak_rss_mb'])} | |"),
+        (f"| other processes during the step (cores busy) | {i['other_cores']:.2f} / "
+         f"{b['other_cores']:.2f} | {bi['other_cores']:.2f} / {bb['other_cores']:.2f} | "
+         f"{f['other_cores']:.2f} | |"),
         (f"| Parquet written | {_bytes(b['parquet_bytes'])} ({b['parquet_tables']} tables) | "
         f"{_bytes(bb['parquet_bytes'])} (parents) | {_bytes(f['parquet_bytes'])} (raw columns) | |"),
         (f"| parent rows written | {b['parent_rows']:,} | {bb['parent_rows']:,} | "
@@ -195,8 +198,9 @@ def markdown(results: dict, summary: dict, analysis: str | None) -> str:
         ("Per size, `bench/run.py` generates a synthetic series with "
         "`recover.generate.generate_series(out, exports, size_mb, seed)` (4 weekly exports per "
         "cohort, both cohorts), then runs each step in its own subprocess and measures wall "
-        "time, CPU time (user + system, children included) and peak RSS (psutil polling of the "
-        "whole process tree every 50 ms, and wait4's `ru_maxrss`; the larger is reported):"),
+        "time, CPU time (user + system, children included) and peak RSS of the whole process "
+        "tree (every 50 ms: the sum of VmRSS over the tree, and the largest per-process VmHWM; "
+        "the larger is reported, see bench/measure.py):"),
         "",
         "| step | ours | baseline (bench/baseline.py) | floor (bench/floor.py) |",
         "|---|---|---|---|",

@@ -111,7 +111,8 @@ def export_bytes(paths: list[Path]) -> tuple[int, int, int]:
 def measured(m: measure.Measured, **extra: object) -> dict:
     return {"seconds": round(m.seconds, 2), "cpu_seconds": round(m.cpu_seconds, 2),
             "peak_rss_mb": round(m.peak_rss_mb, 1), "tree_rss_mb": round(m.tree_rss_mb, 1),
-            "maxrss_mb": round(m.maxrss_mb, 1), **extra}
+            "hwm_mb": round(m.hwm_mb, 1),
+            "other_cores": round(m.other_cores, 2), **extra}
 
 
 def dbt_nodes(target: Path) -> dict:

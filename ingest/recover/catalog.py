@@ -5,8 +5,12 @@ column `string` (schema-on-read, registry.raw_columns), partitioned by `cohort`.
 column names in lower case; the SerDe matches them to the data's mixed-case keys.
 
 SerDe properties (the OpenX SerDe, named explicitly, as Athena documents it for JSON):
-- `case.insensitive = true`: Glue and Athena lower-case column names, the data spells keys
-  `ParticipantIdentifier`; without it every mixed-case column would read NULL.
+- `case.insensitive = false` plus one `mapping.{column} = {Key}` per column: Glue and Athena
+  lower-case column names while the data spells keys `ParticipantIdentifier`, so each column is
+  mapped to its key explicitly. Case-insensitive matching is not used because it also applies
+  inside nested objects: HealthKitV2Workouts `Metadata` carries both `WorkoutName` and
+  `workoutname`, and a case-insensitive SerDe merges them (measured on Trino's OpenX reader:
+  one value is lost from the JSON text the staging models parse).
 - `ignore.malformed.json = false`: a malformed line fails the query, naming the file. The ingest
   does not parse JSON, so the raw zone may hold a bad line; skipping it silently would lose a
   record (and break record_counts parity with upstream, whose json.loads would also fail). An
@@ -36,7 +40,14 @@ from recover import registry
 from recover.sink import SinkError
 
 SERDE = "org.openx.data.jsonserde.JsonSerDe"
-SERDE_PARAMETERS = {"case.insensitive": "true", "ignore.malformed.json": "false", "dots.in.keys": "false"}
+SERDE_PARAMETERS = {"case.insensitive": "false", "ignore.malformed.json": "false",
+                    "dots.in.keys": "false"}
+
+
+def serde_parameters(data_type: registry.DataType) -> dict[str, str]:
+    """SerDe properties: exact key matching, each lower-case column mapped to its JSON key."""
+    mappings = {f"mapping.{name.lower()}": name for name in registry.raw_columns(data_type)}
+    return {**SERDE_PARAMETERS, **mappings}
 INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
 OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
 TABLE_PARAMETERS = {"classification": "json", "compressionType": "gzip", "typeOfData": "file",
@@ -76,7 +87,7 @@ def table_input(data_type: registry.DataType, location: str) -> dict[str, Any]:
             "InputFormat": INPUT_FORMAT,
             "OutputFormat": OUTPUT_FORMAT,
             "Compressed": True,
-            "SerdeInfo": {"SerializationLibrary": SERDE, "Parameters": dict(SERDE_PARAMETERS)},
+            "SerdeInfo": {"SerializationLibrary": SERDE, "Parameters": serde_parameters(data_type)},
             "Parameters": dict(TABLE_PARAMETERS),
         },
     }
@@ -193,7 +204,7 @@ def _add_partitions(
             partitions_values=partitions,
             compression="gzip",
             serde_library=SERDE,
-            serde_parameters=dict(SERDE_PARAMETERS),
+            serde_parameters=serde_parameters(data_type),
             columns_types=columns(data_type),
             boto3_session=session,
         )
