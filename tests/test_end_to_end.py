@@ -71,11 +71,7 @@ def expected(series) -> dict[str, list[dict]]:
 
 
 def all_tables() -> list[str]:
-    names = []
-    for dtype in registry.load().primary():
-        names.append(tables.parent_table(dtype))
-        names += [c.table for c in tables.child_tables(dtype)]
-    return names
+    return tables.curated_tables(registry.load())
 
 
 def test_series_has_at_least_three_overlapping_exports_per_cohort(series):

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from recover import build, cli, registry, tables
 from recover.generate import generate_series
 
@@ -31,11 +30,7 @@ NS = "parity"
 
 
 def all_tables() -> list[str]:
-    names = []
-    for dtype in registry.load().primary():
-        names.append(tables.parent_table(dtype))
-        names += [c.table for c in tables.child_tables(dtype)]
-    return names
+    return tables.curated_tables(registry.load())
 
 
 def normalise(value):

@@ -156,3 +156,12 @@ def parent_column_list(dt: DataType) -> list[tuple[str, str]]:
     cols += [("export_start_date", "timestamp"), ("export_end_date", "timestamp"),
              ("cohort", "varchar")]
     return cols
+
+
+def curated_tables(reg) -> list[str]:
+    """Every curated table of the registry: each parent followed by its child tables."""
+    names = []
+    for dt in reg.primary():
+        names.append(parent_table(dt))
+        names += [c.table for c in child_tables(dt)]
+    return names

@@ -39,19 +39,39 @@ def free_port() -> int:
 
 
 class MotoServer:
-    """`moto_server` on 127.0.0.1 and a free port, in its own process group."""
+    """`moto_server` on 127.0.0.1 and a free port, in its own process group.
 
-    def __init__(self, log_path: Path) -> None:
+    `glue_shim=True` runs moto_glue.py instead: the same server with the Glue actions Trino's
+    metastore client needs (see that file). `wrap` lets a caller prefix the command (the Trino
+    harness makes it die with its parent).
+    """
+
+    def __init__(self, log_path: Path, glue_shim: bool = False, wrap=None) -> None:
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.glue_shim = glue_shim
+        self.wrap = wrap or (lambda cmd: cmd)
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> MotoServer:
+    def command(self) -> list[str]:
+        if self.glue_shim:
+            return [sys.executable, str(Path(__file__).with_name("moto_glue.py")), str(self.port)]
         executable = Path(sys.executable).with_name("moto_server")
+        return [str(executable), "-H", "127.0.0.1", "-p", str(self.port)]
+
+    def client(self, service: str):
+        """A boto3 client on this server (dummy credentials)."""
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
+                            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+
+    def start(self, timeout: float = 60.0) -> MotoServer:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                [str(executable), "-H", "127.0.0.1", "-p", str(self.port)],
+                self.wrap(self.command()),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

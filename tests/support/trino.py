@@ -37,21 +37,19 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.moto_server import MotoServer, free_port
+
 REPO = Path(__file__).resolve().parents[2]
 FETCH_SCRIPT = REPO / "scripts" / "fetch_trino.sh"
-MOTO_SCRIPT = Path(__file__).with_name("moto_glue.py")
 # Trino 476 refuses to start on Java < 24; this JDK is on the developer and CI machines.
 DEFAULT_JAVA_HOME = Path("/usr/lib/jvm/temurin-25-jdk-amd64")
 MIN_JAVA = 24
@@ -106,12 +104,6 @@ def install_trino() -> Path:
     return home
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def local_uri(path: Path) -> str:
     """``local:///abs/path`` for Trino's native local file system.
 
@@ -147,54 +139,6 @@ def _kill_group(proc: subprocess.Popen | None, grace_s: float) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
-
-
-class MotoServer:
-    """moto (Glue + S3) on 127.0.0.1 in its own process; see moto_glue.py for why."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> MotoServer:
-        try:
-            import moto.server  # noqa: F401
-        except ImportError as e:
-            raise TrinoUnavailable(f"moto[server] not installed: {e}") from e
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                _die_with_parent([sys.executable, str(MOTO_SCRIPT), str(self.port)]),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"moto exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2).close()
-                return self
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise TimeoutError("moto server did not answer within 60s")
-
-    def client(self, service: str):
-        import boto3
-
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=AWS_REGION,
-            aws_access_key_id=AWS_KEY,
-            aws_secret_access_key=AWS_SECRET,
-        )
-
-    def stop(self) -> None:
-        _kill_group(self.proc, 10)
 
 
 def _common_catalog() -> dict[str, str]:
@@ -400,12 +344,16 @@ class TrinoEnv:
         self.lake.mkdir(parents=True, exist_ok=True)
         self.file_metastore = root / "file-metastore"  # hive_file's tables live here
         self.bucket = BUCKET
-        self.moto = MotoServer(root / "moto.log")
+        self.moto = MotoServer(root / "moto.log", glue_shim=True, wrap=_die_with_parent)
         self.server: TrinoServer | None = None
 
     def start(self) -> TrinoEnv:
         java_home = find_java_home()
         home = install_trino()
+        try:
+            import moto.server  # noqa: F401
+        except ImportError as e:
+            raise TrinoUnavailable(f"moto[server] not installed: {e}") from e
         self.moto.start()
         self.aws("s3").create_bucket(Bucket=self.bucket)
         warehouse = local_uri(self.lake / "warehouse")
