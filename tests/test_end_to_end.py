@@ -74,6 +74,16 @@ def all_tables() -> list[str]:
     return tables.curated_tables(registry.load())
 
 
+def test_dbt_unit_tests_and_data_tests_all_pass(full_lake):
+    import json
+
+    results = json.loads((full_lake / NS / "target" / "run_results.json").read_text())["results"]
+    unit = [r for r in results if r["unique_id"].startswith("unit_test.")]
+    data = [r for r in results if r["unique_id"].startswith("test.")]
+    assert len(unit) >= 8 and all(r["status"] == "pass" for r in unit)
+    assert len(data) > 150 and all(r["status"] in ("pass", "warn") for r in data)
+
+
 def test_series_has_at_least_three_overlapping_exports_per_cohort(series):
     cohorts = {p.parent.name for p in series}
     assert cohorts == {"adults_v1", "pediatric_v1"}
