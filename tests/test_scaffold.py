@@ -45,3 +45,24 @@ def test_colliding_element_fields_get_the_long_name():
     assert "Events_ParticipantID" in cols and "Metadata_HKSWOLFScore" in cols
     symptoms = next(c for c in tables.child_tables(reg["SymptomLog"]) if c.path == "Value_symptoms")
     assert "Value_symptoms_id" in [n for n, _ in tables.child_columns(reg["SymptomLog"], symptoms)]
+
+
+def test_all_31_expectations_of_spec_6_2_are_dbt_tests_with_severity_warn():
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "models" / "curated" / "_curated__models.yml").read_text())
+    found = []
+    for model in doc["models"]:
+        for test in model.get("data_tests", []):
+            if isinstance(test, dict) and "recover_column_exists" in test:
+                found.append((model["name"], test["recover_column_exists"]))
+        for column in model.get("columns", []):
+            for test in column.get("data_tests", []):
+                if isinstance(test, dict) and "recover_between" in test:
+                    found.append((model["name"], test["recover_between"]))
+    assert len(found) == 31
+    assert all(t["config"]["severity"] == "warn" for _, t in found)
+    between = {(m, t["arguments"]["min_value"], t["arguments"]["max_value"]) for m, t in found
+               if "min_value" in t.get("arguments", {})}
+    assert ("dataset_fitbitdailydata", -15, 15) in between
+    assert ("dataset_fitbitsleeplogs", 0, 1440) in between
