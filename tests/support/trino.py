@@ -235,6 +235,9 @@ class TrinoServer:
             # 2 cores: keep Trino's thread pools small.
             "task.concurrency": "2",
             "task.max-worker-threads": "4",
+            # One node on 2 busy cores: a GC or CPU stall must not get the only worker marked
+            # failed ("No nodes available to run query"); there is no other node to fail over to.
+            "failure-detector.enabled": "false",
         }
         (self.etc / "config.properties").write_text(_properties(config))
         node = {
@@ -299,7 +302,10 @@ class TrinoServer:
                     f"Trino exited with {self.proc.returncode} at startup:\n{self.log_tail()}"
                 )
             try:
-                if self.query("SELECT 1") == [[1]]:
+                # Ready = answers, and the node that executes tasks has announced itself.
+                if self.query("SELECT 1") == [[1]] and self.query(
+                    "SELECT count(*) FROM system.runtime.nodes WHERE state = 'active'"
+                )[0][0] >= 1:
                     return
             except Exception as e:  # noqa: BLE001 - not listening yet, or still initializing
                 last_err = e
@@ -325,14 +331,24 @@ class TrinoServer:
         )
 
     def query(self, sql: str, catalog: str = "hive", schema: str | None = None) -> list:
-        """Run one statement and return all rows (as lists)."""
-        conn = self.connect(catalog, schema)
-        try:
-            cur = conn.cursor()
-            cur.execute(sql)
-            return cur.fetchall()
-        finally:
-            conn.close()
+        """Run one statement and return all rows (as lists).
+
+        NO_NODES_AVAILABLE is retried for up to a minute: on an overloaded machine the only
+        node can miss its announcement for a moment; any other error is raised at once.
+        """
+        deadline = time.monotonic() + 60
+        while True:
+            conn = self.connect(catalog, schema)
+            try:
+                cur = conn.cursor()
+                cur.execute(sql)
+                return cur.fetchall()
+            except Exception as e:  # re-raised unless it is the transient one
+                if "NO_NODES_AVAILABLE" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+            finally:
+                conn.close()
 
 
 class TrinoEnv:
