@@ -60,6 +60,22 @@ def busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def other_load(window: float = 2.0) -> float:
+    """Cores busy over the next `window` seconds (call while nothing of ours runs)."""
+    before, started = busy_seconds(), time.monotonic()
+    time.sleep(window)
+    return (busy_seconds() - before) / (time.monotonic() - started)
+
+
+def wait_quiet(budget: float, threshold: float = 0.3, window: float = 2.0) -> float:
+    """Wait until other processes keep fewer than `threshold` cores busy, at most `budget`
+    seconds; return the seconds waited. The machine may be shared with test runs."""
+    started = time.monotonic()
+    while time.monotonic() - started < budget and other_load(window) >= threshold:
+        pass
+    return time.monotonic() - started
+
+
 def _status_kb(pid: int) -> tuple[int, int]:
     """(VmRSS, VmHWM) of a process in KiB, from /proc/{pid}/status; (0, 0) if gone."""
     rss = hwm = 0

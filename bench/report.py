@@ -62,6 +62,7 @@ def write(results: dict, docs: Path) -> dict:
     summary = summarize(results)
     payload = {k: v for k, v in summary.items() if k != "targets"}
     payload.update(targets=summary["targets"], bench_seconds=results.get("bench_seconds"),
+                   quiet_wait_seconds=results.get("quiet_wait_seconds"),
                    command=COMMAND, machine=results["machine"], sizes=results["sizes"])
     (docs / "benchmarks.json").write_text(json.dumps(payload, indent=2) + "\n")
     plot(results, docs / "benchmarks.png")
@@ -103,6 +104,15 @@ def _x(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b else "n/a"
 
 
+def _faster(base: float, ours: float, word: str = "faster") -> str:
+    """`base / ours` as "N× faster", or "N× slower" when ours takes longer."""
+    if not ours or not base:
+        return "n/a"
+    if base >= ours:
+        return f"{base / ours:.2f}× {word}"
+    return f"{ours / base:.2f}× {'slower' if word == 'faster' else 'more'}"
+
+
 def size_table(s: dict) -> str:
     i, bi, b, f, bb = (s["ingest"], s["baseline_ingest"], s["build"], s["floor"],
                        s["baseline_build"])
@@ -110,17 +120,17 @@ def size_table(s: dict) -> str:
         "| | ours | baseline (upstream way) | floor (bare DuckDB scan) | ours vs baseline |",
         "|---|---:|---:|---:|---:|",
         (f"| ingest wall time | {_s(i['seconds'])} | {_s(bi['seconds'])} | | "
-        f"{_x(bi['seconds'], i['seconds'])} faster |"),
+        f"{_faster(bi['seconds'], i['seconds'])} |"),
         (f"| ingest throughput (NDJSON) | {i['mb_per_s']:,.0f} MB/s | {bi['mb_per_s']:,.0f} MB/s | |"
         f" {_x(i['mb_per_s'], bi['mb_per_s'])} |"),
         (f"| ingest CPU time | {_s(i['cpu_seconds'])} | {_s(bi['cpu_seconds'])} | | "
-        f"{_x(bi['cpu_seconds'], i['cpu_seconds'])} less |"),
+        f"{_faster(bi['cpu_seconds'], i['cpu_seconds'], 'less')} |"),
         f"| ingest peak RSS | {_mb(i['peak_rss_mb'])} | {_mb(bi['peak_rss_mb'])} | | |",
         f"| raw zone (gzip) | {_bytes(i['raw_bytes'])} | {_bytes(bi['raw_bytes'])} | | |",
         (f"| build wall time | {_s(b['seconds'])} | {_s(bb['seconds'])} | {_s(f['seconds'])} | "
-        f"{_x(bb['seconds'], b['seconds'])} faster |"),
+        f"{_faster(bb['seconds'], b['seconds'])} |"),
         (f"| build CPU time | {_s(b['cpu_seconds'])} | {_s(bb['cpu_seconds'])} | "
-        f"{_s(f['cpu_seconds'])} | |"),
+        f"{_s(f['cpu_seconds'])} | {_faster(bb['cpu_seconds'], b['cpu_seconds'], 'less')} |"),
         (f"| build peak RSS (process tree) | {_mb(b['peak_rss_mb'])} | {_mb(bb['peak_rss_mb'])} | "
         f"{_mb(f['peak_rss_mb'])} | |"),
         (f"| other processes during the step (cores busy) | {i['other_cores']:.2f} / "
@@ -166,6 +176,9 @@ def build_table(results: dict) -> str:
 def markdown(results: dict, summary: dict, analysis: str | None) -> str:
     m = results["machine"]
     sizes = results["sizes"]
+    last = list(sizes.values())[-1]["build"]
+    nodes = ", ".join(f"{n} {layer}" for layer, n in last.get("layer_nodes", {}).items()
+                      if layer != "operations")
     out = [
         "# Benchmarks: ingest and build, ours against the upstream way",
         "",
@@ -191,7 +204,7 @@ def markdown(results: dict, summary: dict, analysis: str | None) -> str:
         "## Commands",
         "",
         "```sh",
-        "make bench                                   # all sizes, about 20-25 min",
+        "make bench                                   # all three sizes",
         ".venv/bin/python bench/run.py --sizes 100M   # one size, quick iterations",
         "```",
         "",
@@ -207,16 +220,15 @@ def markdown(results: dict, summary: dict, analysis: str | None) -> str:
         ("| ingest | `recover ingest EXPORT... --lake L --namespace bench`: deflate "
         "pass-through + CRC check | per member: decompress, re-gzip at level 6 (spec 8.3, the "
         "raw Lambda) | |"),
-        ("| build | `recover build --lake L --namespace bench`: dbt build on DuckDB (38 staging "
-        "views, 32 de-dup tables, 32 parents + 60 child tables, record_counts, cast_failures, "
-        "154 data tests and 8 unit tests) + Parquet export | Python per-record transform "
+        ("| build | `recover build --lake L --namespace bench`: dbt build on DuckDB "
+        f"({nodes}) + Parquet export of the curated tables | Python per-record transform "
         "(spec 3.2) + `pandas.json_normalize` flattening + de-dup (sort by InsertedDate / "
         "export_end_date, `drop_duplicates` on the index fields) + HealthKit deletions, parent "
         "tables only, Snappy Parquet partitioned by cohort | DuckDB `read_json` of every raw "
         "table (all columns VARCHAR, as the raw views) `COPY`'d to Parquet: no typing, "
         "flattening, de-dup, children or tests |"),
         "",
-        ("The baseline is kinder to upstream than upstream is: no child tables (relationalize), "
+        ("The baseline is a lighter job than upstream's: no child tables (relationalize), "
         "no NDJSON/gzip round trip between the S3-to-JSON and JSON-to-Parquet jobs, no Spark. "
         "Our build does strictly more work than it (children, typing, tests, monitoring)."),
         "",
@@ -236,7 +248,11 @@ def markdown(results: dict, summary: dict, analysis: str | None) -> str:
         f"RSS of `recover ingest` at {summary['ingest_rss_growth_sizes']}. "
         f"`build_vs_floor` = our build time / the floor's."),
         "",
-        f"Total bench time: {results.get('bench_seconds', 0) / 60:.1f} min.",
+        (f"Total bench time: {results.get('bench_seconds', 0) / 60:.1f} min, of which "
+         f"{results.get('quiet_wait_seconds', 0):.0f} s waiting for other processes to calm "
+         "down (the machine is shared; the bench waits, up to a budget, until they use under "
+         "0.3 cores before each step, and records how busy they kept the machine during "
+         "the step; for the ingest this includes the kernel's writeback of our own files)."),
         "",
         "![time against input size](benchmarks.png)",
         "",
@@ -244,13 +260,19 @@ def markdown(results: dict, summary: dict, analysis: str | None) -> str:
     for label, s in sizes.items():
         out += [
             (f"## {label}: {_bytes(s['ndjson_bytes'])} NDJSON in {s['exports']} exports "
-            f"({s['members']} members, {_bytes(s['export_bytes'])} zipped)"),
+             f"({s['members']} members, {_bytes(s['export_bytes'])} zipped)"),
+            "",
+            (f"`generate_series(out, exports={s['exports_per_cohort']}, "
+             f"size_mb={s['size_mb_per_export']:g}, seed={results.get('seed', '?')})`: "
+             f"{s['exports_per_cohort']} exports per cohort of about "
+             f"{s['size_mb_per_export']:g} MB of NDJSON each, generated in "
+             f"{s['generate_seconds']:.0f} s."),
             "",
             size_table(s),
             dbt_table(s),
         ]
     out += ["## Analysis", "", ANALYSIS[0]]
-    out.append(analysis if analysis is not None else "(to be written)\n")
+    out.append((analysis or "(to be written)").rstrip("\n") + "\n")
     out += [ANALYSIS[1], ""]
     return "\n".join(out)
 
@@ -275,6 +297,8 @@ def plot(results: dict, path: Path) -> None:
             axis.plot(x, [s[key]["seconds"] for s in sizes], style, label=name)
         axis.set_xscale("log")
         axis.set_yscale("log")
+        axis.set_xticks(x, [f"{v:.2g}" for v in x])
+        axis.minorticks_off()
         axis.set_xlabel("input: uncompressed NDJSON (GB)")
         axis.set_ylabel("wall time (s)")
         axis.set_title(title)

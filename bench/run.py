@@ -119,6 +119,7 @@ def dbt_nodes(target: Path) -> dict:
     """Per-layer sums and the slowest nodes from dbt's run_results.json."""
     results = json.loads((target / "run_results.json").read_text())
     layers: dict[str, float] = {}
+    counts: dict[str, int] = {}
     nodes = []
     for r in results["results"]:
         uid = r["unique_id"]
@@ -132,11 +133,13 @@ def dbt_nodes(target: Path) -> dict:
         else:
             layer = kind.replace("_", " ") + "s"
         layers[layer] = layers.get(layer, 0.0) + r["execution_time"]
+        counts[layer] = counts.get(layer, 0) + 1
         nodes.append((r["execution_time"], name, layer))
     nodes.sort(reverse=True)
     return {
         "dbt_elapsed_seconds": round(results["elapsed_time"], 2),
         "nodes": len(nodes),
+        "layer_nodes": counts,
         "layer_seconds": {k: round(v, 2) for k, v in sorted(layers.items(), key=lambda x: -x[1])},
         "slowest": [{"node": n, "layer": layer, "seconds": round(s, 2)}
                     for s, n, layer in nodes[:8]],
@@ -162,7 +165,21 @@ def last_json(log: Path) -> dict:
     return {}
 
 
-def bench_size(size: Size, scratch: Path, log) -> dict:
+class Quiet:
+    """Before each measured step, wait for a quiet machine, within a total budget."""
+
+    def __init__(self, budget: float) -> None:
+        self.left = budget
+        self.waited = 0.0
+
+    def __call__(self) -> None:
+        if self.left > 0:
+            waited = measure.wait_quiet(min(self.left, 60.0))
+            self.left -= waited
+            self.waited += waited
+
+
+def bench_size(size: Size, scratch: Path, log, quiet: Quiet) -> dict:
     root = scratch / size.label
     shutil.rmtree(root, ignore_errors=True)
     exports_dir, lake, logs = root / "exports", root / "lake", root / "logs"
@@ -181,6 +198,7 @@ def bench_size(size: Size, scratch: Path, log) -> dict:
     export_args = [str(p) for p in paths]
 
     # ---- ingest: ours, then the baseline into a separate lake
+    quiet()
     m = measure.run([recover, "ingest", *export_args, "--lake", str(lake),
                      "--namespace", NAMESPACE], logs / "ingest.log").check()
     raw = measure.du(lake / NAMESPACE / "raw", "*.ndjson.gz")
@@ -188,6 +206,7 @@ def bench_size(size: Size, scratch: Path, log) -> dict:
     log(f"[{size.label}] ingest ours: {m.seconds:.1f} s, {ndjson_mb / m.seconds:,.0f} MB/s, "
         f"peak RSS {m.peak_rss_mb:.0f} MB")
     base_lake = root / "lake_baseline"
+    quiet()
     m = measure.run([python, str(BENCH / "baseline.py"), "ingest", *export_args,
                      "--lake", str(base_lake), "--namespace", NAMESPACE],
                     logs / "baseline_ingest.log").check()
@@ -199,6 +218,7 @@ def bench_size(size: Size, scratch: Path, log) -> dict:
         f"peak RSS {m.peak_rss_mb:.0f} MB")
 
     # ---- build: ours (the raw zone of our ingest), then the floor and the baseline on it
+    quiet()
     m = measure.run([recover, "build", "--lake", str(lake), "--namespace", NAMESPACE],
                     logs / "build.log", cwd=REPO).check()
     parquet = lake / NAMESPACE / "parquet"
@@ -210,6 +230,7 @@ def bench_size(size: Size, scratch: Path, log) -> dict:
     log(f"[{size.label}] build ours: {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB")
 
     floor_out = root / "floor"
+    quiet()
     m = measure.run([python, str(BENCH / "floor.py"), "--lake", str(lake), "--namespace",
                      NAMESPACE, "--out", str(floor_out)], logs / "floor.log").check()
     out["floor"] = measured(m, parquet_bytes=measure.du(floor_out, "*.parquet"),
@@ -218,6 +239,7 @@ def bench_size(size: Size, scratch: Path, log) -> dict:
     log(f"[{size.label}] floor: {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB")
 
     base_out = root / "baseline_parquet"
+    quiet()
     m = measure.run([python, str(BENCH / "baseline.py"), "build", "--lake", str(lake),
                      "--namespace", NAMESPACE, "--out", str(base_out)],
                     logs / "baseline_build.log").check()
@@ -239,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=Path, default=REPO / "docs",
                         help="where benchmarks.{md,json,png} go (default: docs/)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch files")
+    parser.add_argument("--quiet-budget", type=float, default=300.0,
+                        help="seconds, in total, the run may wait for other processes to "
+                             "calm down before a step (at most 60 s per step; default 300)")
     args = parser.parse_args(argv)
     labels = [s for item in args.sizes for s in item.split(",") if s]
     unknown = [s for s in labels if s not in SIZES]
@@ -254,17 +279,19 @@ def main(argv: list[str] | None = None) -> int:
     log(f"machine: {info['cpu']}, {info['nproc']} cores, {info['mem_gib']} GiB; "
         f"scratch {args.scratch}")
     args.scratch.mkdir(parents=True, exist_ok=True)
-    results = {"machine": info, "sizes": {}}
-    try:
-        for label in labels:
-            results["sizes"][label] = bench_size(SIZES[label], args.scratch, log)
-            results["bench_seconds"] = round(time.monotonic() - started, 1)
-            (args.scratch / "results.json").write_text(json.dumps(results, indent=2))
-    finally:
-        if not args.keep:
-            for label in labels:
+    results = {"machine": info, "seed": SEED, "sizes": {}}
+    quiet = Quiet(args.quiet_budget)
+    for label in labels:
+        try:
+            results["sizes"][label] = bench_size(SIZES[label], args.scratch, log, quiet)
+        finally:
+            if not args.keep:  # exports and lakes of a size go as soon as it is measured
                 shutil.rmtree(args.scratch / label, ignore_errors=True)
+        results["bench_seconds"] = round(time.monotonic() - started, 1)
+        (args.scratch / "results.json").write_text(json.dumps(results, indent=2))
     results["bench_seconds"] = round(time.monotonic() - started, 1)
+    results["quiet_wait_seconds"] = round(quiet.waited, 1)
+    (args.scratch / "results.json").write_text(json.dumps(results, indent=2))
     summary = report.write(results, args.docs)
     log(f"done in {results['bench_seconds'] / 60:.1f} min; wrote {args.docs}/benchmarks.*")
     for key, value in summary.items():
