@@ -81,12 +81,21 @@ from counts
 
 
 {#- Values that failed their curated cast (or malformed JSON strings), per data type and column:
-    the raw zone keeps them; this table makes them visible. -#}
+    the raw zone keeps them; this table makes them visible. Counted on the rows that feed the
+    curated tables (the de-duplicated rows: a NULL there is what an analyst meets), and on the
+    `_Deleted` tables' rows; reading the intermediate tables, not the staging views, keeps the
+    raw zone to one JSON parse per build. -#}
 {% macro recover_cast_failures(names) %}
 {%- set parts = [] -%}
 {%- for name in names -%}
+    {%- set dt = recover_datatype(name) -%}
+    {%- if dt.get('deleted_of') -%}
+        {%- set rel = ref('stg_recover__' ~ recover_snake(name)) -%}
+    {%- else -%}
+        {%- set rel = ref('int_' ~ recover_snake(name) ~ '__deduplicated') -%}
+    {%- endif -%}
     {%- do parts.append("select '" ~ name ~ "' as data_type, _cast_failures, _source_file from "
-                        ~ ref('stg_recover__' ~ recover_snake(name)) ~ " where _cast_failures is not null") -%}
+                        ~ rel ~ " where _cast_failures is not null") -%}
 {%- endfor %}
 with failures as (
 {% for p in parts %}

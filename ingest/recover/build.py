@@ -96,6 +96,9 @@ def build(lake: Path, namespace: str, select: list[str] | None = None,
     argv = [str(Path(sys.executable).with_name("dbt")), "build",
             "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR / "profiles"),
             "--target", "local", "--no-use-colors", "--log-path", str(lake / namespace / "logs"),
+            # dbt unit tests check the SQL, not the data: `make test` runs them
+            # (tests/test_end_to_end.py), a data build does not need to.
+            "--exclude-resource-type", "unit_test",
             "--target-path", str(target_path)]
     if select:
         argv += ["--select", *select]
