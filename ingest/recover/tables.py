@@ -2,8 +2,9 @@
 
 The dbt macros (macros/registry.sql, macros/curated.sql) derive the same layout in Jinja; this
 module is the Python view of it, used to scaffold the one-line model files, to generate the
-models' YAML (docs + tests) and by the end-to-end tests. tests/test_tables.py checks that the
-two agree on the built tables.
+models' YAML (docs + tests) and by the end-to-end tests.
+tests/test_end_to_end.py::test_curated_columns_follow_the_layout checks that the two agree on
+the built tables.
 """
 
 from __future__ import annotations
