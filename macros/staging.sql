@@ -21,6 +21,14 @@ select * from {{ src }}
 {%- set arrays = recover_arrays(name) | selectattr('parent', 'none') | list -%}
 {%- set json_strings = recover_json_string_paths(dt['fields']) -%}
 {%- set roots = dt['fields'].keys() | list -%}
+{#- Every JSON path read below each raw column, so an engine that can extract many paths in one
+    parse (DuckDB) does so once per column instead of once per field (recover_json_batch). -#}
+{%- set paths = {} -%}
+{%- for item in leaves + arrays + json_strings if item['keys'] | length > 0 -%}
+    {%- set listed = paths.setdefault(item.root, []) -%}
+    {%- if item['keys'] not in listed -%}{%- do listed.append(item['keys']) -%}{%- endif -%}
+{%- endfor -%}
+{%- set batched = recover_json_batch_supported() -%}
 with source as (
 
     {#- hidden columns such as Trino/Athena's "$path" only exist on the table itself -#}
@@ -48,6 +56,19 @@ guarded as (
 
 ),
 
+batched as (
+
+    select
+        *
+        {%- if batched %}
+        {%- for root, key_lists in paths.items() %},
+        {{ recover_json_batch(adapter.quote(root), key_lists) }} as {{ adapter.quote('__batch__' ~ root) }}
+        {%- endfor %}
+        {%- endif %}
+    from guarded
+
+),
+
 extracted as (
 
     select
@@ -55,20 +76,20 @@ extracted as (
         cohort,
         _record_hash,
         {%- for c in leaves %}
-        {{ recover_leaf_text(c.root, c['keys']) }} as {{ adapter.quote(c.name) }},
+        {{ recover_path_text(c.root, c['keys'], paths, batched) }} as {{ adapter.quote(c.name) }},
         {%- endfor %}
         {%- for a in arrays %}
-        {{ recover_leaf_text(a.root, a['keys']) }} as {{ adapter.quote(a.path) }},
+        {{ recover_path_text(a.root, a['keys'], paths, batched) }} as {{ adapter.quote(a.path) }},
         {%- endfor %}
         {%- for j in json_strings %}
         {%- if j['keys'] | length == 0 %}
         {{ adapter.quote('_json__' ~ j.path) }},
         {%- else %}
-        {{ recover_leaf_text(j.root, j['keys']) }} as {{ adapter.quote('_json__' ~ j.path) }},
+        {{ recover_path_text(j.root, j['keys'], paths, batched) }} as {{ adapter.quote('_json__' ~ j.path) }},
         {%- endif %}
         {%- endfor %}
         regexp_extract(regexp_extract(_source_path, '[^/]+$', 0), '_([0-9]{8}(-[0-9]{8})?)\.ndjson(\.gz)?$', 1) as _date_token
-    from guarded
+    from batched
 
 ),
 
@@ -109,6 +130,17 @@ typed as (
 select * from typed
 {%- endif %}
 {% endmacro %}
+
+
+{#- The text at `keys` below raw column `root`: from the column's batch when the engine
+    extracted all its paths in one parse, else one JSON extraction. -#}
+{% macro recover_path_text(root, keys, paths, batched) -%}
+    {%- if batched and keys | length > 0 -%}
+        {{ recover_json_batch_item(adapter.quote('__batch__' ~ root), paths[root].index(keys)) }}
+    {%- else -%}
+        {{ recover_leaf_text(root, keys) }}
+    {%- endif -%}
+{%- endmacro %}
 
 
 {#- The text of a leaf: the raw column itself, or a JSON path below it. -#}

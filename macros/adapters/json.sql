@@ -90,3 +90,41 @@
 {% macro default__recover_is_json(expr) -%}
     (try(json_parse({{ expr }})) is not null)
 {%- endmacro %}
+
+
+{#- Many JSON paths below one column in a single parse (DuckDB's list-of-paths extraction);
+    engines without it extract path by path (recover_json_batch_supported() is false). -#}
+{% macro recover_json_batch_supported() -%}
+    {{ return(adapter.dispatch('recover_json_batch_supported', 'recover')()) }}
+{%- endmacro %}
+{% macro duckdb__recover_json_batch_supported() %}{{ return(true) }}{% endmacro %}
+{% macro default__recover_json_batch_supported() %}{{ return(false) }}{% endmacro %}
+
+{% macro recover_json_batch(expr, key_lists) -%}
+    {{ return(adapter.dispatch('recover_json_batch', 'recover')(expr, key_lists)) }}
+{%- endmacro %}
+
+{% macro duckdb__recover_json_batch(expr, key_lists) -%}
+    json_extract_string({{ expr }}, [
+        {%- for keys in key_lists -%}
+        '${% for k in keys %}."{{ k }}"{% endfor %}'{{ ', ' if not loop.last }}
+        {%- endfor -%}
+    ])
+{%- endmacro %}
+
+{% macro recover_json_batch_item(batch, position) -%}
+    {{ return(adapter.dispatch('recover_json_batch_item', 'recover')(batch, position)) }}
+{%- endmacro %}
+
+{% macro duckdb__recover_json_batch_item(batch, position) -%}
+    {{ batch }}[{{ position + 1 }}]
+{%- endmacro %}
+
+{#- Never called where batching is unsupported; defined so every dispatch resolves. -#}
+{% macro default__recover_json_batch(expr, key_lists) -%}
+    {{ exceptions.raise_compiler_error("recover_json_batch is not supported on " ~ target.type) }}
+{%- endmacro %}
+
+{% macro default__recover_json_batch_item(batch, position) -%}
+    {{ exceptions.raise_compiler_error("recover_json_batch_item is not supported on " ~ target.type) }}
+{%- endmacro %}
