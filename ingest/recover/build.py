@@ -114,7 +114,7 @@ def build(lake: Path, namespace: str, select: list[str] | None = None,
         for line in proc.stdout:
             tail = (tail + [line.rstrip()])[-40:]
             m = PROGRESS.search(line)
-            if m and progress is not None:
+            if m and progress is not None and "hook" not in line:
                 done, total = done + 1, int(m.group(2))
                 step = done * 10 // total  # non-TTY: one line per 10%
                 if tty:
