@@ -74,9 +74,7 @@ from counts
 
 
 {% macro recover_index_list(name) -%}
-    {%- if execute -%}
-        {%- for k in recover_datatype(name)['index'] -%}{{ adapter.quote(k) }}{{ ', ' if not loop.last }}{%- endfor -%}
-    {%- else -%}1{%- endif -%}
+    {%- for k in recover_datatype(name)['index'] -%}{{ adapter.quote(k) }}{{ ', ' if not loop.last }}{%- endfor -%}
 {%- endmacro %}
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recover import registry, tables
-from recover.registry import JsonString, Scalar, Struct
+from recover.registry import Scalar, Struct
 
 NAME = re.compile(r"_(\d{8})(?:-(\d{8}))?$")
 
@@ -164,7 +164,7 @@ def current_rows(rows: dict[str, list[Row]], reg: registry.Registry, name: str) 
         groups[key(row)].append(row)
     winners = []
     for members in groups.values():
-        members.sort(key=lambda r: r.source_file, reverse=True)  # file desc (stable sorts below)
+        # stable sorts, least significant key first
         members.sort(key=lambda r: record_hash(r.record, fields))
         members.sort(key=lambda r: r.source_file, reverse=True)
         members.sort(key=lambda r: r.cohort)
@@ -188,13 +188,10 @@ def current_rows(rows: dict[str, list[Row]], reg: registry.Registry, name: str) 
 def parent_table(rows: list[Row], dtype: registry.DataType) -> list[dict]:
     out = []
     for row in rows:
+        # _get parses $json strings on the way down (SymptomLog Value_notes, ...)
         values = {c.name: cast(_get(row.record, (c.root, *c.keys)) if c.keys else
                                row.record.get(c.root), c.curated)
                   for c in tables.parent_columns(dtype)}
-        for c in tables.parent_columns(dtype):
-            spec = dtype.fields[c.root]
-            if isinstance(spec, JsonString) and c.keys:
-                values[c.name] = cast(_get(_as_json(row.record.get(c.root)), c.keys), c.curated)
         if dtype.subtyped:
             values["Type"] = row.subtype
         values["export_start_date"] = row.start

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +31,7 @@ from typing import Any, TextIO
 
 from recover import registry
 from recover.export import Export, ExportError
+from recover.identifiers import check_identifier
 from recover.names import (
     SUBFOLDER,
     MemberName,
@@ -42,7 +42,6 @@ from recover.names import (
 from recover.s3file import S3File, is_s3_uri, split_s3_uri
 from recover.sink import Landed, Sink, SinkError
 
-PLAIN_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
 PROGRESS_MIN_BYTES = 16 * 1024 * 1024  # quieter below this when stderr is not a terminal
 MB = 1_000_000
 
@@ -163,8 +162,10 @@ def default_cohort(export: str) -> str:
 
 
 def _check_identifier(what: str, value: str, hint: str = "") -> None:
-    if not PLAIN_IDENTIFIER.fullmatch(value):
-        raise UsageError(f"{what} {value!r} is not a plain identifier ([a-z][a-z0-9_]*){hint}")
+    try:
+        check_identifier(what, value, hint)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 @contextmanager
