@@ -1,5 +1,5 @@
 {#-
-  Curated tables (ARCHITECTURE.md "Curated tables"):
+  Curated tables (docs/data-contract.md, "Curated tables"):
     recover_parent(name)        dataset_{name lower}: typed, flattened columns of the surviving rows
     recover_child(name, path)   dataset_{name lower}_{path lower}: one row per array element
                                 (or offset-map entry) of a surviving parent row
@@ -19,11 +19,11 @@
 
 {% macro recover_parent(name) %}
 {{- recover_curated_config() -}}
-{%- set upstream = ref('int_' ~ recover_snake(name) ~ '__deduplicated') -%}
+{%- set t = recover_layout(name) -%}
+{%- set upstream = ref(t.models.deduplicated) -%}
 {%- if not execute -%}
 select * from {{ upstream }}
 {%- else -%}
-{%- set dt = recover_datatype(name) -%}
 with current_rows as (
 
     select * from {{ upstream }} where not _is_deleted
@@ -33,10 +33,10 @@ with current_rows as (
 final as (
 
     select
-        {%- for c in recover_columns(name) %}
+        {%- for c in t.columns %}
         {{ adapter.quote(c.name) }},
         {%- endfor %}
-        {%- if dt.get('subtypes') %}
+        {%- if t.subtyped %}
         {{ adapter.quote('Type') }},
         {%- endif %}
         export_start_date,
@@ -51,37 +51,16 @@ select * from final
 {% endmacro %}
 
 
-{#- Parent columns every child carries: the index fields, then ParticipantID where the parent has it. -#}
-{% macro recover_child_keys(dt) %}
-    {%- set keys = dt['index'] | list -%}
-    {%- if 'ParticipantID' in dt['fields'] and 'ParticipantID' not in keys -%}
-        {%- set keys = keys + ['ParticipantID'] -%}
-    {%- endif -%}
-    {{ return(keys) }}
-{% endmacro %}
-
-
-{#- Spec 4.5 renaming: an element field keeps its short name unless that collides with a
-    column the child already has (id, index, cohort, the parent keys); then `{path}_{field}`. -#}
-{% macro recover_child_column_name(short, path, taken) %}
-    {%- if short | lower in taken -%}
-        {{ return(path ~ '_' ~ short) }}
-    {%- endif -%}
-    {{ return(short) }}
-{% endmacro %}
-
-
 {% macro recover_child(name, path) %}
 {{- recover_curated_config() -}}
-{%- set upstream = ref('int_' ~ recover_snake(name) ~ '__deduplicated') -%}
+{%- set t = recover_layout(name) -%}
+{%- set upstream = ref(t.models.deduplicated) -%}
 {%- if not execute -%}
 select * from {{ upstream }}
 {%- else -%}
-{%- set dt = recover_datatype(name) -%}
-{%- set a = recover_array(name, path) -%}
-{%- set keys = recover_child_keys(dt) -%}
-{%- set taken = ['id', 'index', 'cohort'] + (keys | map('lower') | list) -%}
-{%- set outer = recover_array(name, a.parent) if a.parent else none -%}
+{%- set a = recover_child_layout(t, path) -%}
+{%- set keys = t.child_keys -%}
+{%- set outer = recover_child_layout(t, a.parent) if a.parent else none -%}
 with parents as (
 
     select * from {{ upstream }} where not _is_deleted
@@ -123,20 +102,20 @@ elements as (
             partition by {% for k in keys %}{{ source_rel }}.{{ adapter.quote(k) }}, {% endfor %}{{ source_rel }}.cohort{% if outer %}, {{ source_rel }}._outer_index{% endif %}
             order by try_cast({{ recover_object_key('element') }} as bigint), {{ recover_object_key('element') }}
         ) - 1 as bigint) as {{ adapter.quote('index') }},
-        {{ recover_cast(recover_object_key('element'), 'bigint') }} as {{ adapter.quote(recover_child_column_name('OffsetInSeconds', a.path, taken)) }},
+        {{ recover_cast(recover_object_key('element'), 'bigint') }} as {{ adapter.quote(a.offset_column) }},
         {%- set value_text = recover_json_text(recover_object_value('element'), []) %}
-        {%- if a.value_type == 'int' %}
-        {{ recover_truncating_bigint(value_text) }} as {{ adapter.quote(recover_child_column_name(a.value, a.path, taken)) }},
+        {%- if a.value_column.curated == 'bigint' %}
+        {{ recover_truncating_bigint(value_text) }} as {{ adapter.quote(a.value_column.name) }},
         {%- else %}
-        try_cast({{ value_text }} as double) as {{ adapter.quote(recover_child_column_name(a.value, a.path, taken)) }},
+        try_cast({{ value_text }} as double) as {{ adapter.quote(a.value_column.name) }},
         {%- endif %}
         {%- else %}
         cast(element.ord - 1 as bigint) as {{ adapter.quote('index') }},
-        {%- if a.element is string %}
-        {{ recover_cast(recover_json_text('element.elem', []), recover_scalar(a.element).curated) }} as {{ adapter.quote(a.path ~ '_val') }},
+        {%- if a.scalar_column %}
+        {{ recover_cast(recover_json_text('element.elem', []), a.scalar_column.curated) }} as {{ adapter.quote(a.scalar_column.name) }},
         {%- else %}
-        {%- for c in recover_unique_names(recover_leaves(a.element, 'elem', [], '')) %}
-        {{ recover_cast(recover_json_text('element.elem', c['keys']), c.curated) }} as {{ adapter.quote(recover_child_column_name(c.name, a.path, taken)) }},
+        {%- for c in a.element_columns %}
+        {{ recover_cast(recover_json_text('element.elem', c['keys']), c.curated) }} as {{ adapter.quote(c.name) }},
         {%- endfor %}
         {%- endif %}
         {%- endif %}

@@ -1,5 +1,5 @@
 {#-
-  record_counts (spec 4.7): per data type and export_end_date, the row counts at
+  record_counts (docs/data-contract.md, "Record counts"): per data type and export_end_date, the row counts at
     READ                  raw rows (staging)
     DROP_DUPLICATES       after de-duplication
     DROP_DELETED_SAMPLES  after HealthKit deletions (HealthKit types only)
@@ -7,10 +7,11 @@
   plus, for HealthKit, READ and DROP_DUPLICATES of the `_Deleted` table under `{type}_deleted`.
   Each run appends its counts with the run's id (dbt invocation_id) and start time.
 -#}
-{% macro recover_record_counts(groups) %}
+{% macro recover_record_counts() %}
 {{ config(materialized='incremental', incremental_strategy='append') }}
 {#- One small table per group of data types (record_counts__{group}), unioned here: a single
     query over every raw table would exceed Trino/Athena's stage limit (150). -#}
+{%- set groups = recover_registry()['groups'] -%}
 with counts as (
 {% for group in groups %}
     select * from {{ ref('record_counts__' ~ group) }}
@@ -29,14 +30,14 @@ from counts
 {% endmacro %}
 
 
-{#- The counts of one group of data types (a table rebuilt on every run). -#}
-{% macro recover_record_counts_group(names) %}
+{#- The counts of one device group's data types (a table rebuilt on every run). -#}
+{% macro recover_record_counts_group(group) %}
 {%- set parts = [] -%}
-{%- for name in names -%}
-    {%- set s = recover_snake(name) -%}
-    {%- set staged = ref('stg_recover__' ~ s) -%}
-    {%- set current = ref('int_' ~ s ~ '__deduplicated') -%}
-    {%- set has_deleted = recover_has_datatype(name ~ '_Deleted') -%}
+{%- for name in recover_registry()['groups'][group] -%}
+    {%- set t = recover_layout(name) -%}
+    {%- set staged = ref(t.models.staging) -%}
+    {%- set current = ref(t.models.deduplicated) -%}
+    {%- set has_deleted = t.deletions is not none -%}
     {%- do parts.append(recover_count_query(name, 'READ', staged)) -%}
     {#- DROP_DUPLICATES, [DROP_DELETED_SAMPLES,] WRITE: one scan of the de-duplicated rows
         (the curated parent is exactly its rows that are not deleted). -#}
@@ -48,10 +49,10 @@ from counts
         ~ recover_values(events)
         ~ ") as v(event)) as e group by e.event, d.export_end_date") -%}
     {%- if has_deleted -%}
-        {%- set deleted = ref('stg_recover__' ~ recover_snake(name ~ '_Deleted')) -%}
+        {%- set deleted = ref(t.deletions.staging) -%}
         {%- do parts.append(recover_count_query(name ~ '_deleted', 'READ', deleted)) -%}
         {%- do parts.append(recover_count_query(name ~ '_deleted', 'DROP_DUPLICATES',
-                '(select * from (select *, row_number() over (partition by ' ~ recover_index_list(name)
+                '(select * from (select *, row_number() over (partition by ' ~ recover_key_list(t)
                 ~ ' order by export_end_date desc) as _rank from ' ~ deleted ~ ') as d where _rank = 1)')) -%}
     {%- endif -%}
 {%- endfor %}
@@ -73,24 +74,19 @@ from counts
 {%- endmacro %}
 
 
-{% macro recover_index_list(name) -%}
-    {%- for k in recover_datatype(name)['index'] -%}{{ adapter.quote(k) }}{{ ', ' if not loop.last }}{%- endfor -%}
-{%- endmacro %}
-
-
 {#- Values that failed their curated cast (or malformed JSON strings), per data type and column:
     the raw zone keeps them; this table makes them visible. Counted on the rows that feed the
     curated tables (the de-duplicated rows: a NULL there is what an analyst meets), and on the
     `_Deleted` tables' rows; reading the intermediate tables, not the staging views, keeps the
     raw zone to one JSON parse per build. -#}
-{% macro recover_cast_failures(names) %}
+{% macro recover_cast_failures() %}
 {%- set parts = [] -%}
-{%- for name in names -%}
-    {%- set dt = recover_datatype(name) -%}
-    {%- if dt.get('deleted_of') -%}
-        {%- set rel = ref('stg_recover__' ~ recover_snake(name)) -%}
+{%- for name in recover_registry()['types'] -%}
+    {%- set t = recover_layout(name) -%}
+    {%- if t.deleted_of -%}
+        {%- set rel = ref(t.models.staging) -%}
     {%- else -%}
-        {%- set rel = ref('int_' ~ recover_snake(name) ~ '__deduplicated') -%}
+        {%- set rel = ref(t.models.deduplicated) -%}
     {%- endif -%}
     {%- do parts.append("select '" ~ name ~ "' as data_type, _cast_failures, _source_file from "
                         ~ rel ~ " where _cast_failures is not null") -%}

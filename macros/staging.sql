@@ -3,31 +3,26 @@
   Raw columns hold JSON text; here every scalar leaf of the registry's field spec becomes a
   typed column named like its path (`HeartRateZone_OutOfRangeMax`), arrays and offset maps
   stay JSON text (named by their path) for the child tables, and the export metadata comes
-  from the raw file's name (spec 1.3).
+  from the raw file's name (the file-name grammar of docs/data-contract.md).
 
   Helper columns (never in curated tables):
     _source_file         raw file name, e.g. FitbitSleepLogs_20230112-20230114.ndjson.gz
-    _inserted_date_raw   InsertedDate as delivered (de-dup compares the raw strings, spec 4.3)
+    _inserted_date_raw   InsertedDate as delivered (de-dup compares the raw strings)
     _record_hash         md5 of the record's top-level values: the last de-dup tie-breaker
     _cast_failures       comma-separated columns whose value failed its cast (or malformed JSON strings)
 -#}
 {% macro recover_staging(name) %}
+{%- set t = recover_layout(name) -%}
 {%- set src = source('recover_raw', name) -%}
 {%- if not execute -%}
 select * from {{ src }}
 {%- else -%}
-{%- set dt = recover_datatype(name) -%}
-{%- set leaves = recover_columns(name) -%}
-{%- set arrays = recover_arrays(name) | selectattr('parent', 'none') | list -%}
-{%- set json_strings = recover_json_string_paths(dt['fields']) -%}
-{%- set roots = dt['fields'].keys() | list -%}
-{#- Every JSON path read below each raw column, so an engine that can extract many paths in one
-    parse (DuckDB) does so once per column instead of once per field (recover_json_batch). -#}
-{%- set paths = {} -%}
-{%- for item in leaves + arrays + json_strings if item['keys'] | length > 0 -%}
-    {%- set listed = paths.setdefault(item.root, []) -%}
-    {%- if item['keys'] not in listed -%}{%- do listed.append(item['keys']) -%}{%- endif -%}
-{%- endfor -%}
+{%- set leaves = t.columns -%}
+{%- set arrays = t.children | selectattr('parent', 'none') | list -%}
+{%- set json_strings = t.json_strings -%}
+{#- Every JSON path read below each raw column (t.paths), so an engine that can extract many
+    paths in one parse (DuckDB) does so once per column instead of once per field. -#}
+{%- set paths = t.paths -%}
 {%- set batched = recover_json_batch_supported() -%}
 with source as (
 
@@ -41,17 +36,17 @@ guarded as (
     select
         _source_path,
         cohort,
-        {%- for root in roots %}
-        {%- if recover_kind(dt['fields'][root]) == 'scalar' %}
-        {{ adapter.quote(root) }},
+        {%- for raw in t.raw_columns %}
+        {%- if raw.scalar %}
+        {{ adapter.quote(raw.name) }},
         {%- else %}
-        {{ recover_json_guard(adapter.quote(root)) }} as {{ adapter.quote(root) }},
+        {{ recover_json_guard(adapter.quote(raw.name)) }} as {{ adapter.quote(raw.name) }},
         {%- endif %}
         {%- endfor %}
         {%- for j in json_strings if j['keys'] | length == 0 %}
         {{ adapter.quote(j.root) }} as {{ adapter.quote('_json__' ~ j.path) }},
         {%- endfor %}
-        {{ recover_md5("concat_ws('|', " ~ recover_coalesced(roots) ~ ")") }} as _record_hash
+        {{ recover_md5("concat_ws('|', " ~ recover_coalesced(t.raw_columns | map(attribute='name') | list) ~ ")") }} as _record_hash
     from source
 
 ),
@@ -99,7 +94,7 @@ typed as (
         {%- for c in leaves %}
         {{ recover_cast(adapter.quote(c.name), c.curated) }} as {{ adapter.quote(c.name) }},
         {%- endfor %}
-        {%- if dt.get('subtypes') %}
+        {%- if t.subtyped %}
         split_part(_source_file, '_', 2) as {{ adapter.quote('Type') }},
         {%- endif %}
         {%- for a in arrays %}
@@ -107,7 +102,7 @@ typed as (
         {%- endfor %}
         {{ recover_cast("case when length(_date_token) = 17 then " ~ recover_iso_date("substr(_date_token, 1, 8)") ~ " end", 'timestamp') }} as export_start_date,
         {{ recover_cast(recover_iso_date("case when length(_date_token) = 17 then substr(_date_token, 10, 8) else nullif(_date_token, '') end"), 'timestamp') }} as export_end_date,
-        {%- if dt.get('inserted_date') %}
+        {%- if t.inserted_date %}
         {{ adapter.quote('InsertedDate') }} as _inserted_date_raw,
         {%- else %}
         cast(null as varchar) as _inserted_date_raw,
@@ -158,25 +153,7 @@ select * from typed
 {%- endmacro %}
 
 
-{#- 'YYYYMMDD' text -> 'YYYY-MM-DDT00:00:00' (spec 1.3 export dates). -#}
+{#- 'YYYYMMDD' text -> 'YYYY-MM-DDT00:00:00' (export dates). -#}
 {% macro recover_iso_date(expr) -%}
     substr({{ expr }}, 1, 4) || '-' || substr({{ expr }}, 5, 2) || '-' || substr({{ expr }}, 7, 2) || 'T00:00:00'
 {%- endmacro %}
-
-
-{#- Fields delivered as JSON *strings* ($json), with their root column and keys. -#}
-{% macro recover_json_string_paths(fields, root=none, keys=[], prefix='') %}
-    {%- set out = [] -%}
-    {%- for fname, spec in fields.items() -%}
-        {%- set kind = recover_kind(spec) -%}
-        {%- set r = root if root else fname -%}
-        {%- set k = keys + ([fname] if root else []) -%}
-        {%- set path = (prefix ~ '_' ~ fname) if prefix else fname -%}
-        {%- if kind == 'json' -%}
-            {%- do out.append({'path': path, 'root': r, 'keys': k}) -%}
-        {%- elif kind == 'struct' -%}
-            {%- do out.extend(recover_json_string_paths(spec, r, k, path)) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return(out) }}
-{% endmacro %}

@@ -7,21 +7,16 @@ from urllib.parse import quote_plus
 import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
-from recover import lambda_handler, s3_events
-from recover.s3sink import PART_SIZE
+from recover.aws import lambda_handler, s3_events
+from recover.aws.s3_sink import PART_SIZE
 
-from tests.support.exports import ndjson, noise_lines, zip_bytes
+from tests.conftest import DATA, INPUT
+from tests.support.exports import SLEEP, WEIGHT_DELETED, ndjson, noise_lines, zip_bytes
 
-pytest_plugins = ["tests.support.moto_server"]  # the moto_server and aws fixtures
-
-INPUT = "input-bucket"
-DATA = "data-bucket"
 NS = "dev"
 LAKE = f"s3://{DATA}"
 EXPORT_KEY = f"{NS}/adults_v1/2024-06-09T00:12:49Z_0b6f"
 
-SLEEP = "FitbitSleepLogs_20230112-20230114.json"
-WEIGHT_DELETED = "HealthKitV2Samples_Weight_Deleted_20230112-20230114.json"
 SLEEP_DATA = ndjson({"ParticipantIdentifier": "RK-1", "LogId": "1"})
 WEIGHT_DELETED_DATA = ndjson({"ParticipantIdentifier": "RK-1", "HealthKitSampleKey": "k1"})
 MEMBERS = {SLEEP: SLEEP_DATA, WEIGHT_DELETED: WEIGHT_DELETED_DATA,
@@ -86,20 +81,12 @@ def sqs(*bodies: dict) -> dict:
 # -- fixtures and helpers -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def s3(aws, monkeypatch):
+@pytest.fixture(autouse=True)
+def function_env(monkeypatch):
+    """The Lambda's configuration, and a fresh warm-container session per test."""
     monkeypatch.setenv("RECOVER_LAKE", LAKE)
     monkeypatch.setenv("RECOVER_NAMESPACE", NS)
     monkeypatch.setattr(lambda_handler, "_SESSION", None)
-    client = boto3.client("s3")
-    client.create_bucket(Bucket=INPUT)
-    client.create_bucket(Bucket=DATA)
-    return client
-
-
-@pytest.fixture
-def glue(aws):
-    return boto3.client("glue")
 
 
 def put_export(s3, key: str = EXPORT_KEY, members: dict[str, bytes] | None = None, **kw) -> str:

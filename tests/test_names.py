@@ -1,9 +1,9 @@
-"""Export member names: admission (spec 1.2) and the file-name grammar (spec 1.3, 10.1)."""
+"""Export member names: admission and the file-name grammar (docs/data-contract.md, "Exports")."""
 
 from datetime import date
 
 import pytest
-from recover.names import (
+from recover.ingest.names import (
     MemberNameError,
     admitted,
     is_unsafe_path,
@@ -119,7 +119,7 @@ def test_name_outside_the_grammar_raises_naming_the_member(member, reason):
     assert reason in str(raised.value)
 
 
-# -- admission (spec 1.2) -------------------------------------------------------------------
+# -- admission -----------------------------------------------------------------------------
 
 
 def test_dispatch_zip_admits_only_the_workouts_file():

@@ -23,7 +23,7 @@
 
 
 {#- Truncating integer cast of a JSON number or numeric string (Python int(float(x)) semantics,
-    used for the Garmin offset maps of spec 3.2). -#}
+    used for the Garmin offset maps, docs/data-contract.md "Values"). -#}
 {% macro recover_truncating_bigint(expr) -%}
     {{ return(adapter.dispatch('recover_truncating_bigint', 'recover')(expr)) }}
 {%- endmacro %}

@@ -8,7 +8,7 @@ subtype's unit and value range, a Fitbit intraday `Type`'s fields) live in GROUP
 
 Times are epoch seconds (UTC) throughout and are rendered as naive ISO-8601 strings
 (`2023-01-12T08:30:00`), `YYYY-MM-DD` dates or integer seconds; no time-zone suffixes, so the
-raw strings sort chronologically (de-duplication compares them as strings, spec 4.3).
+raw strings sort chronologically (de-duplication compares them as strings).
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ PER_DAY = {
     "GarminRespirationSummary": 2,
 }
 
-# Fields a record must always carry: upstream S3-to-JSON fails without them (spec 3.2 / 11.3).
+# Fields a record must always carry: upstream's S3-to-JSON job fails without them.
 REQUIRED = {"SymptomLog": {"Value"}, "EnrolledParticipants": {"CustomFields"}}
 
 # Data types that get no regular records in a cohort (their members are zero-byte unless the

@@ -9,7 +9,7 @@ Accepted shapes:
 
 S3 notification keys arrive URL-encoded (`+` for a space, `%3A` for `:`) and are decoded with
 unquote_plus; EventBridge carries the key as it is (AWS's examples show literal `:`), so it is
-not decoded. Skipped, like upstream (spec 1.1, 8.1): the `s3:TestEvent` that S3 sends when a
+not decoded. Skipped, like upstream (docs/data-contract.md, "Exports"): the `s3:TestEvent` that S3 sends when a
 notification is configured (that message only, not the batch), keys containing `owner.txt`
 and folder markers (keys ending in `/`).
 """
@@ -63,7 +63,7 @@ def messages(event: dict[str, Any]) -> list[Message]:
 
 
 def ignore_reason(key: str) -> str | None:
-    """Why an object in the input prefix is not an export (spec 1.1), or None."""
+    """Why an object in the input prefix is not an export (docs/data-contract.md, "Exports"), or None."""
     if key.endswith("/"):
         return "folder marker"
     if "owner.txt" in key:
@@ -72,7 +72,7 @@ def ignore_reason(key: str) -> str | None:
 
 
 def cohort_of(key: str, namespace: str) -> str:
-    """The cohort of an input key `{ns}/{cohort}/{export}`: its 2nd component (spec 1.5).
+    """The cohort of an input key `{ns}/{cohort}/{export}`: its 2nd component (docs/data-contract.md, "Cohorts").
 
     ValueError unless the key has exactly three components and starts with `namespace`.
     """

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, Self
 
-from recover.names import is_unsafe_path
+from recover.ingest.names import is_unsafe_path
 
 CHUNK_SIZE = 1 << 20  # bytes read from the archive per step
 INFLATE_LIMIT = 1 << 20  # most inflated bytes zlib may return per call

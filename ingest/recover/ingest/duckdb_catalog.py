@@ -1,6 +1,6 @@
 """Raw tables for the local dbt-duckdb target: one DuckDB view per registry data type.
 
-The local counterpart of the Glue catalog. In `{lake}/{ns}/recover.duckdb`, schema `{ns}_raw`
+The local counterpart of recover.aws.glue_catalog. In `{lake}/{ns}/recover.duckdb`, schema `{ns}_raw`
 holds a view `{identifier}` per data type that reads the raw zone's gzip NDJSON files at query
 time (so new files show up without a refresh). Raw tables are schema-on-read: every registry
 column is VARCHAR, nested objects and arrays come back as JSON text, plus `filename` (the raw
@@ -15,19 +15,11 @@ from pathlib import Path
 import duckdb
 
 from recover import registry
-from recover.lake import RAW_SUFFIX, dataset_dir, raw_zone
+from recover.ingest.sinks import SinkError
+from recover.lake import RAW_SUFFIX, database_path, dataset_dir, raw_zone
 
-DATABASE_FILE = "recover.duckdb"
 _FILE_COLUMN = "__recover_raw_file"  # read_json's file-name column, renamed to `filename`
 MAX_OBJECT_SIZE = 64 * 1024 * 1024  # one NDJSON line; DuckDB's default (16 MiB) is tight for ECGs
-
-
-class CatalogError(Exception):
-    """The local catalog could not be refreshed; the message names the database file."""
-
-
-def database_path(lake: Path, namespace: str) -> Path:
-    return Path(lake) / namespace / DATABASE_FILE
 
 
 def raw_schema(namespace: str) -> str:
@@ -46,14 +38,14 @@ def refresh_raw_views(lake: Path, namespace: str, types: registry.Registry | Non
     try:
         con = duckdb.connect(str(db_path))
     except duckdb.Error as exc:
-        raise CatalogError(f"{db_path}: cannot open the local catalog: {exc}") from None
+        raise SinkError(f"{db_path}: cannot open the local catalog: {exc}") from None
     try:
         con.execute("begin transaction")
         for statement in statements:
             con.execute(statement)
         con.execute("commit")
     except duckdb.Error as exc:
-        raise CatalogError(f"{db_path}: cannot refresh raw views: {exc}") from None
+        raise SinkError(f"{db_path}: cannot refresh raw views: {exc}") from None
     finally:
         con.close()
     return db_path
@@ -70,7 +62,7 @@ def unmodelled_datasets(lake: Path, namespace: str, types: registry.Registry | N
 
 
 def _view_sql(lake: Path, namespace: str, data_type: registry.DataType) -> str:
-    columns = registry.raw_columns(data_type)
+    columns = data_type.raw_columns
     view = f"{_quote(raw_schema(namespace))}.{_quote(data_type.identifier)}"
     folder = dataset_dir(lake, namespace, data_type.name).absolute()
     if not any(folder.glob(f"cohort=*/*{RAW_SUFFIX}")):

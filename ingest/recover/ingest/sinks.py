@@ -1,9 +1,10 @@
-"""What `recover ingest` writes to: a raw zone plus the catalog of its raw tables.
+"""What an ingest writes to: a raw zone plus the catalog of its raw tables.
 
-Two sinks share the one plan/land loop of ingest_cmd.py: local_sink.py (a directory + DuckDB
-views) and s3sink.py (an S3 bucket + Glue tables). A sink names where a member lands, writes a
-member's gzip chunks there so that the result appears whole or not at all, and registers the
-raw tables once every member landed.
+Two sinks share the one plan/land core (core.py): local_sink.py (a directory + DuckDB views,
+duckdb_catalog.py) and recover.aws.s3_sink (an S3 bucket + Glue tables, recover.aws.glue_catalog).
+A sink names where a member lands, writes a member's gzip chunks there so that the result
+appears whole or not at all, and registers the raw tables once every member landed.
+storage.py decides which sink a lake gets.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from recover.registry import Registry
 
 
 class SinkError(Exception):
-    """A sink could not write a member or register the raw tables; the message names the target."""
+    """The raw zone or its catalog could not be written; the message names the target."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """A read-only, seekable file object over one S3 object, read with ranged GETs.
 
-`Export` (export.py) needs a seekable binary file: zipfile reads the central directory at the
+`Export` (recover.ingest.export) needs a seekable binary file: zipfile reads the central directory at the
 end of the archive, then the reader copies each member in 1 MiB reads. Downloading the export
 first would need memory or disk as large as the export (an export holds GBs); reading it
 through this object needs one buffer.
@@ -8,7 +8,7 @@ through this object needs one buffer.
 Buffer: a read that falls outside the buffer replaces it with one ranged GET of
 `max(buffer_size, read size)` bytes from the read position. With the default 8 MiB and the
 reader's sequential 1 MiB reads, a member costs one GET per 8 MiB (about one GET per part
-uploaded by s3sink.py); zipfile's small reads at the end of the archive cost one GET. Memory
+uploaded by s3_sink.py); zipfile's small reads at the end of the archive cost one GET. Memory
 is bounded by the buffer plus the largest single read the caller asks for.
 
 Consistency: every GET carries `IfMatch` with the ETag read when the object was opened, so an
@@ -20,23 +20,12 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from recover.lake import split_s3_uri
+
 BUFFER_SIZE = 8 * 1024 * 1024
-
-
-def is_s3_uri(location: str) -> bool:
-    return str(location).startswith("s3://")
-
-
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    """`s3://bucket/key/with/slashes` -> (bucket, key); ValueError when it is not such a URI."""
-    parts = urlsplit(str(uri))
-    if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
-        raise ValueError(f"{uri}: not an s3://bucket/key URI")
-    return parts.netloc, parts.path.lstrip("/")
 
 
 class S3File(io.RawIOBase):

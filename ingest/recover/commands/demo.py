@@ -11,7 +11,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from recover import build, cli, generate
+from recover.build import build
+from recover.commands.progress import NodeCounter
+from recover.commands.summaries import print_build_summary, print_ingest_summary
+from recover.generate import generate_series
+from recover.ingest import ExportError, IngestError, SinkError, UsageError, ingest
 
 NAMESPACE = "demo"
 
@@ -31,16 +35,22 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"1/3 generating {args.exports} synthetic exports per cohort in {exports_dir}",
           flush=True)
-    exports = generate.generate_series(exports_dir, exports=args.exports,
-                                       size_mb=args.size_mb, seed=args.seed)
+    exports = generate_series(exports_dir, exports=args.exports, size_mb=args.size_mb,
+                              seed=args.seed)
     print(f"2/3 ingesting {len(exports)} exports into {lake} (namespace {NAMESPACE})", flush=True)
-    code = cli.main(["ingest", "--lake", str(lake), "--namespace", NAMESPACE,
-                     *[str(p) for p in exports]])
-    if code:
-        return code
+    try:
+        summary = ingest([str(p) for p in exports], lake, NAMESPACE)
+    except (UsageError, IngestError, ExportError, SinkError) as exc:
+        print(f"recover demo: error: {exc}", file=sys.stderr)
+        return 1
+    print_ingest_summary(summary, sys.stdout)
     print("3/3 building the curated tables (dbt build, local DuckDB target)", flush=True)
-    result = build.build(lake, NAMESPACE)
-    build.print_summary(result, lake, NAMESPACE)
+    counter = NodeCounter(sys.stderr)
+    try:
+        result = build(lake, NAMESPACE, on_node=counter)
+    finally:
+        counter.close()
+    print_build_summary(result, lake, NAMESPACE)
     if result.ok:
         db = lake / NAMESPACE / "recover.duckdb"
         print("\nQuery them, e.g.:\n  .venv/bin/python -c \"import duckdb; print(duckdb.connect("
@@ -48,6 +58,3 @@ def run(args: argparse.Namespace) -> int:
               "limit 5'))\"")
     return 0 if result.ok else 1
 
-
-if __name__ == "__main__":
-    sys.exit(run(argparse.Namespace(dir="demo", exports=3, size_mb=2.0, seed=0)))

@@ -1,4 +1,5 @@
-"""Export member names: which members are processed (spec 1.2) and what their names mean (spec 1.3).
+"""Export member names: which members are processed and what their names mean (the admission
+rule and the file-name grammar of docs/data-contract.md, "Exports").
 
 Pure functions, no I/O: the ingest, the Lambda adapter and the tests all read names the same way.
 """
@@ -10,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-# The grammar gives a subtype token only to these two data types (spec 1.3). This is a rule of
+# The grammar gives a subtype token only to these two data types (docs/data-contract.md). This is a rule of
 # the file-name grammar, not a list of data types: the registry stays the only list of those.
 SUBTYPED_TYPES = frozenset({"HealthKitV2Samples", "HealthKitV2Statistics"})
 
@@ -21,11 +22,11 @@ _TYPE_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _DATE_TOKEN = re.compile(r"(?:(\d{8})-)?(\d{8})")
 _DRIVE = re.compile(r"[A-Za-z]:")
 
-SUBFOLDER = "inside a sub-folder"  # the skip reason that deserves a warning (spec 1.2)
+SUBFOLDER = "inside a sub-folder"  # the skip reason that deserves a warning
 
 
 class MemberNameError(ValueError):
-    """A member name that does not follow the file-name grammar of spec 1.3."""
+    """A member name that does not follow the file-name grammar (docs/data-contract.md)."""
 
     def __init__(self, member: str, reason: str) -> None:
         super().__init__(f"{member}: file name does not follow the export grammar: {reason}")
@@ -65,7 +66,7 @@ def _parse_day(token: str, member: str) -> date:
 
 
 def parse_member_name(name: str) -> MemberName:
-    """Parse a member name (or path; only its basename is read) by the grammar of spec 1.3.
+    """Parse a member name (or path; only its basename is read) by the file-name grammar (docs/data-contract.md).
 
     Strip the extension and split on `_`: the first token is the data type, the last the
     dates (`start-end` or end only, `YYYYMMDD`); `HealthKitV2*` names whose second-to-last
@@ -116,7 +117,7 @@ def is_unsafe_path(name: str) -> bool:
 
 
 def skip_reason(name: str, uncompressed_size: int) -> str | None:
-    """Why a member is not processed (spec 1.2), or None when it is admitted.
+    """Why a member is not processed (the admission rule), or None when it is admitted.
 
     Skipped: members inside a sub-folder (a pilot-data artefact upstream), any name containing
     `Manifest`, and zero-byte members (how an export says "no records"). The extension is not
@@ -134,5 +135,5 @@ def skip_reason(name: str, uncompressed_size: int) -> str | None:
 
 
 def admitted(name: str, uncompressed_size: int) -> bool:
-    """True when the member is processed (spec 1.2); see skip_reason() for why not."""
+    """True when the member is processed (the admission rule); see skip_reason() for why not."""
     return skip_reason(name, uncompressed_size) is None

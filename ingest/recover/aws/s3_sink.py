@@ -1,12 +1,12 @@
 """The S3 sink: raw files in an S3 bucket, streamed as multipart uploads, and Glue raw tables.
 
-Layout (ARCHITECTURE.md, the same keys as a local lake, lake.py):
+Layout (the same keys as a local lake, recover/lake.py):
 `s3://{bucket}/[{prefix}/]{ns}/raw/dataset={DataType}/cohort={cohort}/{identifier}.ndjson.gz`.
 
 Whole or nothing. A member's gzip chunks are cut into parts of exactly PART_SIZE bytes (the
 last part holds the rest, 1..PART_SIZE bytes) and uploaded as they fill, so memory holds one
 part. The object only exists once CompleteMultipartUpload succeeds, which happens after the
-last chunk: export.py yields the gzip trailer only after the member's CRC-32 and size were
+last chunk: recover.ingest.export yields the gzip trailer only after the member's CRC-32 and size were
 verified. Any failure (a corrupt member, an S3 error, an interrupt) aborts the upload, so
 neither a partial object nor an orphan upload (which S3 would bill for) remains. A member of
 at most one part is a single PutObject: fewer requests, equally atomic. Every part carries a
@@ -18,7 +18,7 @@ the same bytes and the same ETags.
 
 Why 8 MiB parts: above S3's 5 MiB minimum, 10,000 parts allow 80 GB of gzip per member (the
 largest real members are a few GB), and one part in memory stays small next to the 1 GB
-Lambda. It is also the ranged-read buffer of s3file.py, so reading and writing move data in
+Lambda. It is also the ranged-read buffer of s3_file.py, so reading and writing move data in
 steps of the same size.
 """
 
@@ -29,11 +29,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from recover import catalog
-from recover.lake import raw_key
+from recover.aws import glue_catalog
+from recover.ingest.sinks import Landed, SinkError
+from recover.lake import raw_key, split_s3_uri
 from recover.registry import Registry
-from recover.s3file import split_s3_uri
-from recover.sink import Landed, SinkError
 
 PART_SIZE = 8 * 1024 * 1024
 CONTENT_TYPE = "application/gzip"  # no Content-Encoding: clients must get the gzip bytes as stored
@@ -63,7 +62,7 @@ class S3Sink:
             raise SinkError(f"cannot write {target}: {exc}") from None
 
     def register(self, landed: Sequence[Landed], types: Registry) -> str:
-        result = catalog.register_raw_tables(
+        result = glue_catalog.register_raw_tables(
             self._session, self.root, self.namespace, [(m.data_type, m.cohort) for m in landed], types
         )
         return result.summary()

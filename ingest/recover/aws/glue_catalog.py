@@ -1,7 +1,7 @@
 """Raw tables in the Glue catalog: one table per registry data type in database `{ns}_raw`.
 
 Each table reads `s3://.../{ns}/raw/dataset={DataType}/` with the OpenX JSON SerDe, every
-column `string` (schema-on-read, registry.raw_columns), partitioned by `cohort`. Glue stores
+column `string` (schema-on-read, DataType.raw_columns), partitioned by `cohort`. Glue stores
 column names in lower case; the SerDe matches them to the data's mixed-case keys.
 
 SerDe properties (the OpenX SerDe, named explicitly, as Athena documents it for JSON):
@@ -37,7 +37,7 @@ import awswrangler as wr
 from botocore.exceptions import BotoCoreError, ClientError
 
 from recover import registry
-from recover.sink import SinkError
+from recover.ingest.sinks import SinkError
 
 SERDE = "org.openx.data.jsonserde.JsonSerDe"
 SERDE_PARAMETERS = {"case.insensitive": "false", "ignore.malformed.json": "false",
@@ -46,7 +46,7 @@ SERDE_PARAMETERS = {"case.insensitive": "false", "ignore.malformed.json": "false
 
 def serde_parameters(data_type: registry.DataType) -> dict[str, str]:
     """SerDe properties: exact key matching, each lower-case column mapped to its JSON key."""
-    mappings = {f"mapping.{name.lower()}": name for name in registry.raw_columns(data_type)}
+    mappings = {f"mapping.{name.lower()}": name for name in data_type.raw_columns}
     return {**SERDE_PARAMETERS, **mappings}
 INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
 OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
@@ -70,7 +70,7 @@ def partition_location(raw_root: str, data_type: str, cohort: str) -> str:
 
 def columns(data_type: registry.DataType) -> dict[str, str]:
     """Glue columns: the registry's top-level fields, lower-cased as Glue stores them, all string."""
-    return {name.lower(): "string" for name in registry.raw_columns(data_type)}
+    return {name.lower(): "string" for name in data_type.raw_columns}
 
 
 def table_input(data_type: registry.DataType, location: str) -> dict[str, Any]:

@@ -1,9 +1,9 @@
-"""The data-type registry: every RECOVER data type, its index fields and its record layout.
+"""Load the registry file strictly: a typo in a field spec is an error naming the data type and
+the field path, not a silently wrong column.
 
 The registry lives in the dbt sources file `models/staging/_recover__sources.yml` (format:
 docs/registry.md), so dbt, the ingest and the synthetic generator read one source of truth.
-This module loads it into small immutable objects and checks it strictly: a typo in a field
-spec is an error naming the data type and the field path, not a silently wrong column.
+This module is its only parser; model.py holds the objects it builds.
 """
 
 from __future__ import annotations
@@ -11,23 +11,31 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from recover.registry.model import (
+    CURATED_TYPES,
+    GROUPS,
+    JSON_TYPES,
+    OFFSET_MAP_VALUE_TYPES,
+    Array,
+    DataType,
+    Field,
+    JsonString,
+    OffsetMap,
+    Registry,
+    Scalar,
+    Struct,
+)
+
 SOURCE_NAME = "recover_raw"
 FILE_NAME = "_recover__sources.yml"
 ENV_VAR = "RECOVER_REGISTRY"
-
-# JSON type as delivered -> curated type when no `as <curated>` is given.
-JSON_TYPES = {"string": "varchar", "int": "bigint", "double": "double", "boolean": "boolean"}
-CURATED_TYPES = frozenset({"varchar", "bigint", "double", "boolean", "timestamp", "date"})
-OFFSET_MAP_VALUE_TYPES = frozenset({"int", "double"})
-GROUPS = frozenset({"participant", "healthkit", "fitbit", "google", "garmin"})
 META_KEYS = ("group", "index", "inserted_date", "snapshot", "subtypes", "deleted_of", "fields")
+OPTIONAL_META_KEYS = ("expected_columns",)
 
 
 class RegistryError(ValueError):
@@ -35,121 +43,6 @@ class RegistryError(ValueError):
 
 
 _SCALAR_SPEC = re.compile(r"^(?P<json>\w+)(?:\s+as\s+(?P<curated>\w+))?$")
-
-
-@dataclass(frozen=True)
-class Scalar:
-    """A JSON scalar of `json_type`, cast to `curated` in the curated tables."""
-
-    json_type: str  # string | int | double | boolean
-    curated: str  # varchar | bigint | double | boolean | timestamp | date
-
-
-@dataclass(frozen=True)
-class Struct:
-    """A JSON object; its fields are flattened into `Parent_Field` columns."""
-
-    fields: dict[str, Field]  # insertion-ordered
-
-    def __hash__(self) -> int:
-        return hash(tuple(self.fields.items()))
-
-
-@dataclass(frozen=True)
-class Array:
-    """A JSON array; becomes a child table (spec 4.5)."""
-
-    element: Field
-
-
-@dataclass(frozen=True)
-class JsonString:
-    """A JSON string whose content is JSON of the `inner` spec (spec 3.2 items 3 and 4)."""
-
-    inner: Field
-
-
-@dataclass(frozen=True)
-class OffsetMap:
-    """A Garmin object {"<offset>": value, ...}; reshaped to (OffsetInSeconds, value) rows."""
-
-    value: str  # name of the value field; the key field is always OffsetInSeconds (int)
-    value_type: str  # int | double
-
-
-Field = Scalar | Struct | Array | JsonString | OffsetMap
-
-
-@dataclass(frozen=True)
-class DataType:
-    """One data type (a raw table): see docs/registry.md for the meaning of each attribute."""
-
-    name: str
-    identifier: str
-    group: str
-    index: tuple[str, ...]
-    inserted_date: bool
-    snapshot: bool
-    subtypes: tuple[str, ...]
-    deleted_of: str | None
-    fields: dict[str, Field]
-    description: str
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.identifier))
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_of is not None
-
-    @property
-    def subtyped(self) -> bool:
-        return bool(self.subtypes)
-
-
-class Registry:
-    """All data types of the registry file, by name, in file order."""
-
-    def __init__(self, types: dict[str, DataType], path: Path | None = None) -> None:
-        self.types = types
-        self.path = path
-
-    def __getitem__(self, name: str) -> DataType:
-        try:
-            return self.types[name]
-        except KeyError:
-            raise KeyError(f"unknown data type {name!r}") from None
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.types
-
-    def __iter__(self) -> Iterator[DataType]:
-        return iter(self.types.values())
-
-    def __len__(self) -> int:
-        return len(self.types)
-
-    def primary(self) -> list[DataType]:
-        return [dt for dt in self.types.values() if not dt.is_deleted]
-
-    def deleted(self) -> list[DataType]:
-        return [dt for dt in self.types.values() if dt.is_deleted]
-
-    def names(self) -> list[str]:
-        return list(self.types)
-
-    def __repr__(self) -> str:
-        return f"Registry({len(self.types)} types from {self.path})"
-
-
-def raw_columns(dt: DataType) -> list[str]:
-    """The raw table's columns: the top-level field names, in order.
-
-    Raw tables are schema-on-read: every column is declared string/VARCHAR and nested values
-    arrive as JSON text. export dates, cohort and the subtype come from the file path, not
-    from these columns.
-    """
-    return list(dt.fields)
 
 
 def default_path() -> Path:
@@ -160,7 +53,7 @@ def default_path() -> Path:
     packaged = Path(__file__).with_name(FILE_NAME)
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parents[2] / "models" / "staging" / FILE_NAME
+    return Path(__file__).resolve().parents[3] / "models" / "staging" / FILE_NAME
 
 
 def load(path: str | Path | None = None) -> Registry:
@@ -231,6 +124,9 @@ def _parse_table(table: Any) -> DataType:
     missing = [key for key in META_KEYS if key not in meta]
     if missing:
         raise RegistryError(f"{name}: meta is missing {', '.join(missing)}")
+    unknown = [key for key in meta if key not in META_KEYS + OPTIONAL_META_KEYS]
+    if unknown:
+        raise RegistryError(f"{name}: unknown meta key(s) {', '.join(map(str, unknown))}")
 
     group = meta["group"]
     if group not in GROUPS:
@@ -254,6 +150,7 @@ def _parse_table(table: Any) -> DataType:
         if not isinstance(fields.get(key), Scalar):
             raise RegistryError(f"{name}: index field {key!r} is not a top-level scalar field")
 
+    expected_columns = _string_list(name, "expected_columns", meta.get("expected_columns", []))
     description = table.get("description") or ""
     return DataType(
         name=name,
@@ -266,6 +163,7 @@ def _parse_table(table: Any) -> DataType:
         deleted_of=deleted_of,
         fields=fields,
         description=" ".join(str(description).split()),
+        expected_columns=tuple(expected_columns),
     )
 
 

@@ -2,10 +2,10 @@
 
 Thin by design: handler() reads its configuration from the environment and calls
 process_event(), a plain function (testable without Lambda) that parses the event
-(s3_events.py) and runs the same ingest core as the CLI (ingest_cmd.ingest) per export.
+(s3_events.py) and runs the same ingest core as the CLI (recover.ingest.ingest) per export.
 
 Configuration: RECOVER_LAKE (`s3://bucket`, the data bucket) and RECOVER_NAMESPACE. The export's
-cohort is the 2nd component of its key `{ns}/{cohort}/{export}` (spec 1.5, as upstream's raw
+cohort is the 2nd component of its key `{ns}/{cohort}/{export}` (docs/data-contract.md, "Cohorts", as upstream's raw
 Lambda); a key in another namespace or of another depth is a failure, not a guess.
 
 Partial batch response: an SQS batch returns `{"batchItemFailures": [{"itemIdentifier": id}]}`
@@ -28,15 +28,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from recover import ingest_cmd, s3_events
-from recover.sink import Landed
+from recover.aws import s3_events
+from recover.ingest import Landed, ingest
 
 Log = Callable[..., None]
 _SESSION: Any = None  # one boto3 session per warm container
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
-    """Lambda entry point (`recover.lambda_handler.handler`)."""
+    """Lambda entry point (`recover.aws.lambda_handler.handler`)."""
     lake, namespace = os.environ.get("RECOVER_LAKE"), os.environ.get("RECOVER_NAMESPACE")
     if not lake or not namespace:
         raise RuntimeError("set RECOVER_LAKE (s3://bucket) and RECOVER_NAMESPACE on the function")
@@ -84,7 +84,7 @@ def ingest_object(
 
     try:
         cohort = s3_events.cohort_of(obj.key, namespace)
-        summary = ingest_cmd.ingest([obj.uri], lake, namespace, cohort, session=session,
+        summary = ingest([obj.uri], lake, namespace, cohort, session=session,
                                     on_landed=landed)
     except Exception as exc:  # noqa: BLE001 - any failure fails this export only, never the batch
         log(level="ERROR", outcome="failed", message_id=message_id, export=obj.uri,

@@ -1,14 +1,15 @@
-"""The local sink: raw files in a lake directory (lake.py) and DuckDB raw views (local_catalog.py)."""
+"""The local sink: raw files in a lake directory (recover.lake) and DuckDB raw views
+(duckdb_catalog.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from recover.ingest.duckdb_catalog import raw_schema, refresh_raw_views
+from recover.ingest.sinks import Landed, SinkError
 from recover.lake import raw_path, raw_zone, write_atomic
-from recover.local_catalog import CatalogError, raw_schema, refresh_raw_views
 from recover.registry import Registry
-from recover.sink import Landed, SinkError
 
 
 class LocalSink:
@@ -31,6 +32,6 @@ class LocalSink:
     def register(self, landed: Sequence[Landed], types: Registry) -> str:
         try:
             database = refresh_raw_views(self.lake, self.namespace, types)
-        except CatalogError as exc:
+        except SinkError as exc:
             raise SinkError(f"{len(landed)} member(s) landed, raw views not refreshed: {exc}") from None
         return f"raw views: {len(types)} in schema {raw_schema(self.namespace)} of {database}"

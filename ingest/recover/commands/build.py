@@ -1,0 +1,61 @@
+"""`recover build --lake L --namespace NS [--target T] [selection]`: the CLI adapter of
+recover.build.
+
+Exit codes: 0 success, 1 a model or an error-severity test failed, 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from recover.build import ATHENA_TARGETS, LOCAL, TARGETS, build
+from recover.commands.progress import NodeCounter
+from recover.commands.summaries import print_build_summary
+from recover.ingest import SinkError
+from recover.lake import check_identifier, is_s3_uri
+
+PROG = "recover build"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lake", required=True,
+                        help="the lake: a local directory (target local) or s3://bucket (Athena)")
+    parser.add_argument("--namespace", required=True, help="namespace (schema), e.g. dev")
+    parser.add_argument("--target", default=LOCAL, choices=TARGETS,
+                        help="dbt target (default: local; namespace/prod run dbt on Athena)")
+    parser.add_argument("--select", "-s", nargs="+", help="dbt node selection")
+    parser.add_argument("--exclude", nargs="+", help="dbt nodes to exclude")
+    parser.add_argument("--no-parquet", action="store_true",
+                        help="local target: skip the Parquet export of the curated tables")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        check_identifier("namespace", args.namespace)
+    except ValueError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    if args.target in ATHENA_TARGETS and not is_s3_uri(args.lake):
+        print(f"{PROG}: error: --target {args.target} needs --lake s3://bucket", file=sys.stderr)
+        return 2
+    if args.target == "prod" and args.namespace != "main":
+        print(f"{PROG}: error: --target prod is namespace main, not {args.namespace}",
+              file=sys.stderr)
+        return 2
+    if args.target == LOCAL and is_s3_uri(args.lake):
+        print(f"{PROG}: error: the local target needs a local --lake directory", file=sys.stderr)
+        return 2
+    lake = args.lake if is_s3_uri(args.lake) else Path(args.lake).resolve()
+    counter = NodeCounter(sys.stderr)
+    try:
+        result = build(lake, args.namespace, select=args.select, exclude=args.exclude,
+                       export=not args.no_parquet, target=args.target, on_node=counter)
+    except SinkError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        counter.close()
+    print_build_summary(result, lake, args.namespace, args.target)
+    return 0 if result.ok else 1
