@@ -218,8 +218,8 @@ def markdown(results: dict, summary: dict, analysis: str | None) -> str:
         "| step | ours | baseline (bench/baseline.py) | floor (bench/floor.py) |",
         "|---|---|---|---|",
         ("| ingest | `recover ingest EXPORT... --lake L --namespace bench`: deflate "
-        "pass-through + CRC check | per member: decompress, re-gzip at level 6 (upstream's raw Lambda
-        "raw Lambda) | |"),
+        "pass-through + CRC check | per member: decompress, re-gzip at level 6 (upstream's raw "
+        "Lambda) | |"),
         ("| build | `recover build --lake L --namespace bench`: dbt build on DuckDB "
         f"({nodes}) + Parquet export of the curated tables | Python per-record transform "
         "(value transforms) + `pandas.json_normalize` flattening + de-dup (sort by InsertedDate / "

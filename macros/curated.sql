@@ -1,8 +1,8 @@
 {#-
   Curated tables (docs/data-contract.md, "Curated tables"):
-    recover_parent(name)        dataset_{name lower}: typed, flattened columns of the surviving rows
-    recover_child(name, path)   dataset_{name lower}_{path lower}: one row per array element
-                                (or offset-map entry) of a surviving parent row
+    recover_curated(name)         dataset_{name lower}: typed, flattened columns of the surviving rows
+    recover_curated(name, path)   dataset_{name lower}_{path lower}: one row per array element
+                                  (or offset-map entry) of a surviving parent row
   `cohort` is always the last column (the partition column on Athena).
 -#}
 {#- Engine-specific table settings of the curated tables (DuckDB: plain tables, exported to
@@ -17,13 +17,21 @@
 {% endmacro %}
 
 
-{% macro recover_parent(name) %}
+{% macro recover_curated(name, path=none) %}
 {{- recover_curated_config() -}}
 {%- set t = recover_layout(name) -%}
 {%- set upstream = ref(t.models.deduplicated) -%}
 {%- if not execute -%}
 select * from {{ upstream }}
+{%- elif path is none -%}
+{{ recover_parent_sql(t, upstream) }}
 {%- else -%}
+{{ recover_child_sql(t, upstream, recover_child_layout(t, path)) }}
+{%- endif %}
+{% endmacro %}
+
+
+{% macro recover_parent_sql(t, upstream) %}
 with current_rows as (
 
     select * from {{ upstream }} where not _is_deleted
@@ -47,18 +55,10 @@ final as (
 )
 
 select * from final
-{%- endif %}
 {% endmacro %}
 
 
-{% macro recover_child(name, path) %}
-{{- recover_curated_config() -}}
-{%- set t = recover_layout(name) -%}
-{%- set upstream = ref(t.models.deduplicated) -%}
-{%- if not execute -%}
-select * from {{ upstream }}
-{%- else -%}
-{%- set a = recover_child_layout(t, path) -%}
+{% macro recover_child_sql(t, upstream, a) %}
 {%- set keys = t.child_keys -%}
 {%- set outer = recover_child_layout(t, a.parent) if a.parent else none -%}
 with parents as (
@@ -130,5 +130,4 @@ elements as (
 )
 
 select * from elements
-{%- endif %}
 {% endmacro %}

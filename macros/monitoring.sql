@@ -113,9 +113,7 @@ group by data_type, failed_column
 
 
 {#- FROM fragment: one row per element of a comma-separated string, as column `alias`. -#}
-{% macro recover_unnest_split(expr, alias) -%}
-    {{ return(adapter.dispatch('recover_unnest_split', 'recover')(expr, alias)) }}
-{%- endmacro %}
+{% macro recover_unnest_split(expr, alias) %}{{ return(adapter.dispatch('recover_unnest_split', 'recover')(expr, alias)) }}{% endmacro %}
 
 {% macro duckdb__recover_unnest_split(expr, alias) -%}
     cross join unnest(string_split({{ expr }}, ',')) as split_values({{ alias }})

@@ -48,10 +48,10 @@ def model_files(reg: registry.Registry, all_layouts: dict[str, TableLayout]) -> 
             continue
         files[MODELS / "intermediate" / f"{t.models.deduplicated}.sql"] = (
             f"{{{{ recover_deduplicate('{name}') }}}}\n")
-        files[MODELS / "curated" / f"{t.models.parent}.sql"] = f"{{{{ recover_parent('{name}') }}}}\n"
+        files[MODELS / "curated" / f"{t.models.parent}.sql"] = f"{{{{ recover_curated('{name}') }}}}\n"
         for child in t.children:
             files[MODELS / "curated" / f"{child.table}.sql"] = (
-                f"{{{{ recover_child('{name}', '{child.path}') }}}}\n")
+                f"{{{{ recover_curated('{name}', '{child.path}') }}}}\n")
     for group in reg.groups():
         files[MODELS / "monitoring" / f"record_counts__{group}.sql"] = (
             f"{{{{ recover_record_counts_group('{group}') }}}}\n")

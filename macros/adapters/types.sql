@@ -24,9 +24,7 @@
 
 {#- Truncating integer cast of a JSON number or numeric string (Python int(float(x)) semantics,
     used for the Garmin offset maps, docs/data-contract.md "Values"). -#}
-{% macro recover_truncating_bigint(expr) -%}
-    {{ return(adapter.dispatch('recover_truncating_bigint', 'recover')(expr)) }}
-{%- endmacro %}
+{% macro recover_truncating_bigint(expr) %}{{ return(adapter.dispatch('recover_truncating_bigint', 'recover')(expr)) }}{% endmacro %}
 
 {% macro duckdb__recover_truncating_bigint(expr) -%}
     cast(trunc(try_cast({{ expr }} as double)) as bigint)
@@ -38,9 +36,7 @@
 
 
 {#- The SQL type name of a curated type, for typed NULLs and empty tables. -#}
-{% macro recover_sql_type(curated) -%}
-    {{ return(adapter.dispatch('recover_sql_type', 'recover')(curated)) }}
-{%- endmacro %}
+{% macro recover_sql_type(curated) %}{{ return(adapter.dispatch('recover_sql_type', 'recover')(curated)) }}{% endmacro %}
 
 {% macro default__recover_sql_type(curated) -%}
     {{ {'varchar': 'varchar', 'bigint': 'bigint', 'double': 'double', 'boolean': 'boolean',
@@ -54,9 +50,7 @@
 
 
 {#- ISO-8601 text -> naive UTC timestamp. Text without an offset is taken as UTC. -#}
-{% macro recover_parse_timestamp(expr) -%}
-    {{ return(adapter.dispatch('recover_parse_timestamp', 'recover')(expr)) }}
-{%- endmacro %}
+{% macro recover_parse_timestamp(expr) %}{{ return(adapter.dispatch('recover_parse_timestamp', 'recover')(expr)) }}{% endmacro %}
 
 {% macro duckdb__recover_parse_timestamp(expr) -%}
     cast(try_cast({{ expr }} as timestamptz) at time zone 'UTC' as timestamp)
@@ -67,9 +61,7 @@
 {%- endmacro %}
 
 
-{% macro recover_regexp_like(expr, pattern) -%}
-    {{ return(adapter.dispatch('recover_regexp_like', 'recover')(expr, pattern)) }}
-{%- endmacro %}
+{% macro recover_regexp_like(expr, pattern) %}{{ return(adapter.dispatch('recover_regexp_like', 'recover')(expr, pattern)) }}{% endmacro %}
 
 {% macro duckdb__recover_regexp_like(expr, pattern) -%}
     regexp_matches({{ expr }}, '{{ pattern }}')
@@ -80,9 +72,7 @@
 {%- endmacro %}
 
 
-{% macro recover_md5(expr) -%}
-    {{ return(adapter.dispatch('recover_md5', 'recover')(expr)) }}
-{%- endmacro %}
+{% macro recover_md5(expr) %}{{ return(adapter.dispatch('recover_md5', 'recover')(expr)) }}{% endmacro %}
 
 {% macro duckdb__recover_md5(expr) -%}
     md5({{ expr }})
@@ -94,9 +84,7 @@
 
 
 {#- The raw file a row came from. -#}
-{% macro recover_raw_path() -%}
-    {{ return(adapter.dispatch('recover_raw_path', 'recover')()) }}
-{%- endmacro %}
+{% macro recover_raw_path() %}{{ return(adapter.dispatch('recover_raw_path', 'recover')()) }}{% endmacro %}
 
 {% macro duckdb__recover_raw_path() %}filename{% endmacro %}
 

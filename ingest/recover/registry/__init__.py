@@ -8,31 +8,6 @@
 Imports nothing from the rest of the package but `recover.lake` (the identifier rule).
 """
 
-from recover.registry.loader import (
-    ENV_VAR,
-    FILE_NAME,
-    SOURCE_NAME,
-    RegistryError,
-    default_path,
-    load,
-    parse,
-)
-from recover.registry.model import (
-    CURATED_TYPES,
-    GROUPS,
-    JSON_TYPES,
-    Array,
-    DataType,
-    Field,
-    JsonString,
-    OffsetMap,
-    Registry,
-    Scalar,
-    Struct,
-)
-
-__all__ = [
-    "CURATED_TYPES", "ENV_VAR", "FILE_NAME", "GROUPS", "JSON_TYPES", "SOURCE_NAME", "Array",
-    "DataType", "Field", "JsonString", "OffsetMap", "Registry", "RegistryError", "Scalar",
-    "Struct", "default_path", "load", "parse",
-]
+# The public names (`__all__`) of both modules.
+from recover.registry.loader import *
+from recover.registry.model import *

@@ -100,9 +100,8 @@ def registry_macros(reg: Registry) -> str:
              "{% macro recover_layout(name) %}\n"]
     for i, (name, layout) in enumerate(layouts(reg).items()):
         keyword = "if" if i == 0 else "elif"
-        parts.append(f'{{%- {keyword} name == "{name}" -%}}\n'
-                     "{%- set data -%}{% raw %}" + _json(layout_data(layout, reg))
-                     + "{% endraw %}{%- endset -%}\n")
+        parts.append(f'{{%- {keyword} name == "{name}" -%}}{{%- set data -%}}{{% raw %}}'
+                     + _json(layout_data(layout, reg)) + "{% endraw %}{%- endset -%}\n")
     parts.append(
         "{%- else -%}\n"
         "{{ exceptions.raise_compiler_error(\"data type '\" ~ name ~ \"' is not in the registry "

@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from recover.registry.model import (
-    Array,
-    DataType,
-    Field,
-    JsonString,
-    OffsetMap,
-    Registry,
-    Scalar,
-    Struct,
-)
+from recover.registry.model import Array, JsonString, OffsetMap, Scalar, Struct
+
+if TYPE_CHECKING:
+    from recover.registry.model import DataType, Field, Registry
 
 # Columns every curated table may carry besides the data's own fields.
 EXPORT_COLUMNS = (("export_start_date", "timestamp"), ("export_end_date", "timestamp"))

@@ -12,28 +12,20 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from recover.registry.model import (
-    CURATED_TYPES,
-    GROUPS,
-    JSON_TYPES,
-    OFFSET_MAP_VALUE_TYPES,
-    Array,
-    DataType,
-    Field,
-    JsonString,
-    OffsetMap,
-    Registry,
-    Scalar,
-    Struct,
-)
+from recover.registry import model
+from recover.registry.model import Array, DataType, JsonString, OffsetMap, Registry, Scalar, Struct
+
+if TYPE_CHECKING:
+    from recover.registry.model import Field
 
 SOURCE_NAME = "recover_raw"
 FILE_NAME = "_recover__sources.yml"
 ENV_VAR = "RECOVER_REGISTRY"
+__all__ = ["ENV_VAR", "FILE_NAME", "SOURCE_NAME", "RegistryError", "default_path", "load", "parse"]
 META_KEYS = ("group", "index", "inserted_date", "snapshot", "subtypes", "deleted_of", "fields")
 OPTIONAL_META_KEYS = ("expected_columns",)
 
@@ -129,8 +121,8 @@ def _parse_table(table: Any) -> DataType:
         raise RegistryError(f"{name}: unknown meta key(s) {', '.join(map(str, unknown))}")
 
     group = meta["group"]
-    if group not in GROUPS:
-        raise RegistryError(f"{name}: unknown group {group!r} (expected one of {sorted(GROUPS)})")
+    if group not in model.GROUPS:
+        raise RegistryError(f"{name}: unknown group {group!r} (expected one of {sorted(model.GROUPS)})")
     index = _string_list(name, "index", meta["index"])
     if not index:
         raise RegistryError(f"{name}: index must not be empty")
@@ -176,13 +168,13 @@ def _parse_field(type_name: str, path: str, spec: Any) -> Field:
         if not match:
             raise fail(f"malformed spec {spec!r} (expected '<json type> [as <curated type>]')")
         json_type, curated = match["json"], match["curated"]
-        if json_type not in JSON_TYPES:
-            raise fail(f"unknown JSON type {json_type!r} (expected one of {sorted(JSON_TYPES)})")
+        if json_type not in model.JSON_TYPES:
+            raise fail(f"unknown JSON type {json_type!r} (expected one of {sorted(model.JSON_TYPES)})")
         if curated is None:
-            curated = JSON_TYPES[json_type]
-        elif curated not in CURATED_TYPES:
+            curated = model.JSON_TYPES[json_type]
+        elif curated not in model.CURATED_TYPES:
             raise fail(
-                f"unknown curated type {curated!r} (expected one of {sorted(CURATED_TYPES)})"
+                f"unknown curated type {curated!r} (expected one of {sorted(model.CURATED_TYPES)})"
             )
         return Scalar(json_type, curated)
 
@@ -220,7 +212,7 @@ def _parse_offset_map(fail, inner: Any) -> OffsetMap:
     value, value_type = inner["value"], inner["type"]
     if not isinstance(value, str) or not value or value == "OffsetInSeconds":
         raise fail(f"$offset_map value must be a field name other than OffsetInSeconds: {value!r}")
-    if value_type not in OFFSET_MAP_VALUE_TYPES:
+    if value_type not in model.OFFSET_MAP_VALUE_TYPES:
         raise fail(f"$offset_map type must be int or double, got {value_type!r}")
     return OffsetMap(value, value_type)
 

@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+__all__ = ["CURATED_TYPES", "GROUPS", "JSON_TYPES", "OFFSET_MAP_VALUE_TYPES", "Array", "DataType",
+           "Field", "JsonString", "OffsetMap", "Registry", "Scalar", "Struct"]
+
 # JSON type as delivered -> curated type when no `as <curated>` is given.
 JSON_TYPES = {"string": "varchar", "int": "bigint", "double": "double", "boolean": "boolean"}
 CURATED_TYPES = frozenset({"varchar", "bigint", "double", "boolean", "timestamp", "date"})
