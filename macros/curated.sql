@@ -58,16 +58,19 @@ select * from final
 {% endmacro %}
 
 
-{% macro recover_child_sql(t, upstream, a) %}
-{%- set keys = t.child_keys -%}
+{#- The rows a child table unnests: the current parent rows (or, for an array inside array
+    elements, their outer elements), each joined with one element of its container. Returns
+    {ctes, source, from}: CTE text to put first, the relation holding the parent columns, and
+    the FROM clause; the element is `element` (arrays: .elem, .ord; offset maps: key/value). -#}
+{% macro recover_child_from(t, upstream, a) %}
 {%- set outer = recover_child_layout(t, a.parent) if a.parent else none -%}
-with parents as (
+{%- set ctes -%}
+parents as (
 
     select * from {{ upstream }} where not _is_deleted
 
-),
-
-{%- if outer %}
+)
+{%- if outer %},
 
 outer_elements as (
 
@@ -78,15 +81,48 @@ outer_elements as (
     from parents
     {{ recover_unnest_array('parents.' ~ adapter.quote(outer.path), 'outer_array') }}
 
-),
-{%- set source_rel = 'outer_elements' -%}
-{%- set container = recover_json_text('outer_elements._outer_elem', a['keys']) -%}
-{%- set extra_keys = ['_outer_index'] -%}
-{%- else %}
-{%- set source_rel = 'parents' -%}
-{%- set container = 'parents.' ~ adapter.quote(a.path) -%}
-{%- set extra_keys = [] -%}
+)
 {%- endif %}
+{%- endset -%}
+{%- set source_rel = 'outer_elements' if outer else 'parents' -%}
+{%- set container = recover_json_text('outer_elements._outer_elem', a['keys']) if outer else 'parents.' ~ adapter.quote(a.path) -%}
+{%- set unnest = recover_unnest_object(container, 'element') if a.kind == 'offset_map' else recover_unnest_array(container, 'element') -%}
+{{ return({'ctes': ctes, 'source': source_rel, 'from': 'from ' ~ source_rel ~ '\n    ' ~ unnest}) }}
+{% endmacro %}
+
+
+{#- The element columns of a child table: [(name, typed expression, text expression)]. The text
+    is what the element holds at that path; a typed value that is NULL where the text is not is a
+    failed cast (counted in cast_failures). -#}
+{% macro recover_child_values(a) %}
+{%- set out = [] -%}
+{%- if a.kind == 'offset_map' -%}
+    {%- set key_text = recover_object_key('element') -%}
+    {%- set value_text = recover_json_text(recover_object_value('element'), []) -%}
+    {%- do out.append((a.offset_column, recover_cast(key_text, 'bigint'), key_text)) -%}
+    {%- if a.value_column.curated == 'bigint' -%}
+        {%- do out.append((a.value_column.name, recover_truncating_bigint(value_text), value_text)) -%}
+    {%- else -%}
+        {%- do out.append((a.value_column.name, recover_finite_double(value_text), value_text)) -%}
+    {%- endif -%}
+{%- elif a.scalar_column -%}
+    {%- set text = recover_json_text('element.elem', []) -%}
+    {%- do out.append((a.scalar_column.name, recover_cast(text, a.scalar_column.curated), text)) -%}
+{%- else -%}
+    {%- for c in a.element_columns -%}
+        {%- set text = recover_json_text('element.elem', c['keys']) -%}
+        {%- do out.append((c.name, recover_cast(text, c.curated), text)) -%}
+    {%- endfor -%}
+{%- endif -%}
+{{ return(out) }}
+{% endmacro %}
+
+
+{% macro recover_child_sql(t, upstream, a) %}
+{%- set keys = t.child_keys -%}
+{%- set rows = recover_child_from(t, upstream, a) -%}
+{%- set source_rel = rows.source -%}
+with {{ rows.ctes }},
 
 elements as (
 
@@ -94,38 +130,22 @@ elements as (
         {%- for k in keys %}
         {{ source_rel }}.{{ adapter.quote(k) }},
         {%- endfor %}
-        {%- if outer %}
-        {{ source_rel }}._outer_index as {{ adapter.quote(outer.path ~ '_index') }},
+        {%- if a.parent %}
+        {{ source_rel }}._outer_index as {{ adapter.quote(a.parent ~ '_index') }},
         {%- endif %}
         {%- if a.kind == 'offset_map' %}
         cast(row_number() over (
-            partition by {% for k in keys %}{{ source_rel }}.{{ adapter.quote(k) }}, {% endfor %}{{ source_rel }}.cohort{% if outer %}, {{ source_rel }}._outer_index{% endif %}
+            partition by {% for k in keys %}{{ source_rel }}.{{ adapter.quote(k) }}, {% endfor %}{{ source_rel }}.cohort{% if a.parent %}, {{ source_rel }}._outer_index{% endif %}
             order by try_cast({{ recover_object_key('element') }} as bigint), {{ recover_object_key('element') }}
         ) - 1 as bigint) as {{ adapter.quote('index') }},
-        {{ recover_cast(recover_object_key('element'), 'bigint') }} as {{ adapter.quote(a.offset_column) }},
-        {%- set value_text = recover_json_text(recover_object_value('element'), []) %}
-        {%- if a.value_column.curated == 'bigint' %}
-        {{ recover_truncating_bigint(value_text) }} as {{ adapter.quote(a.value_column.name) }},
-        {%- else %}
-        try_cast({{ value_text }} as double) as {{ adapter.quote(a.value_column.name) }},
-        {%- endif %}
         {%- else %}
         cast(element.ord - 1 as bigint) as {{ adapter.quote('index') }},
-        {%- if a.scalar_column %}
-        {{ recover_cast(recover_json_text('element.elem', []), a.scalar_column.curated) }} as {{ adapter.quote(a.scalar_column.name) }},
-        {%- else %}
-        {%- for c in a.element_columns %}
-        {{ recover_cast(recover_json_text('element.elem', c['keys']), c.curated) }} as {{ adapter.quote(c.name) }},
+        {%- endif %}
+        {%- for name, typed, text in recover_child_values(a) %}
+        {{ typed }} as {{ adapter.quote(name) }},
         {%- endfor %}
-        {%- endif %}
-        {%- endif %}
         {{ source_rel }}.cohort
-    from {{ source_rel }}
-    {%- if a.kind == 'offset_map' %}
-    {{ recover_unnest_object(container, 'element') }}
-    {%- else %}
-    {{ recover_unnest_array(container, 'element') }}
-    {%- endif %}
+    {{ rows['from'] }}
 
 )
 

@@ -4,7 +4,8 @@
     InsertedDate (raw string) desc, NULLs last  -- only for types whose data carry InsertedDate
     export_end_date desc
     then a deterministic tie-breaker (upstream is arbitrary on exact ties):
-    cohort asc, raw file name desc, record hash asc.
+    cohort asc, raw file name desc, export id desc (a later delivery of the same file
+    wins), record hash asc.
   Deletions: a row whose (ParticipantIdentifier, key) appears in the `_Deleted` table is
   flagged `_is_deleted`, whatever the dates or cohorts (a re-inserted key stays deleted).
   Null keys never match a deletion.
@@ -39,6 +40,7 @@ ranked as (
                 export_end_date desc nulls last,
                 cohort asc,
                 _source_file desc,
+                _export desc,
                 _record_hash asc
         ) as _rank
     from staged

@@ -55,6 +55,10 @@ def model_files(reg: registry.Registry, all_layouts: dict[str, TableLayout]) -> 
     for group in reg.groups():
         files[MODELS / "monitoring" / f"record_counts__{group}.sql"] = (
             f"{{{{ recover_record_counts_group('{group}') }}}}\n")
+        files[MODELS / "monitoring" / f"raw_profile__{group}.sql"] = (
+            f"{{{{ recover_raw_profile('{group}') }}}}\n")
+    files[MODELS / "monitoring" / "rejected_records.sql"] = "{{ recover_rejected_records() }}\n"
+    files[MODELS / "monitoring" / "schema_drift.sql"] = "{{ recover_schema_drift() }}\n"
     files[MODELS / "monitoring" / "record_counts.sql"] = "{{ recover_record_counts() }}\n"
     files[MODELS / "monitoring" / "cast_failures.sql"] = "{{ recover_cast_failures() }}\n"
     files[ROOT / "macros" / "generated" / "registry_data.sql"] = dbt_data.registry_macros(reg)
@@ -124,6 +128,47 @@ def monitoring_yaml(reg: registry.Registry) -> dict:
              "description": f"This run's record counts of the {g} data types (unioned into record_counts)."}
             for g in reg.groups()
         ],
+        *[
+            {"name": f"raw_profile__{g}",
+             "description": f"One scan of the raw tables of the {g} data types: per raw file its "
+             "records and rejected lines, every rejected line, every JSON path the registry does "
+             "not declare (fact = file | reject | path).",
+             "data_tests": [{"recover_rejected_share": {"config": {"severity": "error"}}}]}
+            for g in reg.groups()
+        ],
+        {
+            "name": "rejected_records",
+            "description": "Raw lines that are not JSON objects, kept out of the curated tables: "
+            "one row per line. A build fails when a file's share of them exceeds the dbt var "
+            "recover_max_rejected_share (default 0.05).",
+            "data_tests": [{"recover_no_rows": WARN}],
+            "columns": [
+                {"name": "data_type", "description": "Data type of the raw file."},
+                {"name": "export", "description": "Export id (its raw folder export=...)."},
+                {"name": "cohort", "description": "Cohort of the export."},
+                {"name": "member", "description": "The export member (file name without extension)."},
+                {"name": "line_number", "description": "1-based line in the member (NULL on "
+                 "Athena and Trino, which expose no row position)."},
+                {"name": "error", "description": "not valid JSON | not a JSON object."},
+                {"name": "text", "description": "The line's first 1,024 characters."},
+            ],
+        },
+        {
+            "name": "schema_drift",
+            "description": "JSON paths present in the raw data that the registry does not declare "
+            "(new fields, or a known field spelled in another case): not in any curated table "
+            "until someone adds them (`recover registry suggest`).",
+            "data_tests": [{"recover_no_rows": WARN}],
+            "columns": [
+                {"name": "data_type", "description": "Data type."},
+                {"name": "path", "description": "Dotted path (`[]` marks array elements)."},
+                {"name": "records", "description": "Records holding it."},
+                {"name": "first_export", "description": "First export (by id) holding it."},
+                {"name": "last_export", "description": "Last export (by id) holding it."},
+                {"name": "example_value", "description": "One value, as JSON text (200 characters at most)."},
+                {"name": "value_kind", "description": "JSON kind of the example: string, int, double, boolean, object, array, null."},
+            ],
+        },
         {
             "name": "cast_failures",
             "description": "Raw values that failed their curated cast (NULL in the curated table) "

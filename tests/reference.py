@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 import zipfile
 from collections import defaultdict
@@ -31,6 +32,7 @@ class Row:
     start: dt.datetime | None
     end: dt.datetime
     subtype: str | None
+    export: str = ""  # the export's id: its name, anything but [A-Za-z0-9._-] as '-'
 
 
 def _day(token: str) -> dt.datetime:
@@ -57,6 +59,7 @@ def read_rows(exports: list[Path]) -> dict[str, list[Row]]:
     rows: dict[str, list[Row]] = defaultdict(list)
     for export in exports:
         cohort = export.parent.name
+        export_id = re.sub(r"[^A-Za-z0-9._-]", "-", export.name)
         with zipfile.ZipFile(export) as zf:
             for info in zf.infolist():
                 name = info.filename
@@ -68,7 +71,8 @@ def read_rows(exports: list[Path]) -> dict[str, list[Row]]:
                     for line in fh:
                         if line.strip():
                             rows[data_type].append(
-                                Row(json.loads(line), cohort, source_file, start, end, subtype))
+                                Row(json.loads(line), cohort, source_file, start, end, subtype,
+                                    export_id))
     return rows
 
 
@@ -100,9 +104,10 @@ def cast(value, curated: str):
         return int(re.search(r"-?[0-9]+", t).group(0)) if INTEGER.match(t) else None
     if curated == "double":
         try:
-            return float(t)
+            number = float(t)
         except ValueError:
             return None
+        return number if math.isfinite(number) else None  # "Infinity", "nan", 1e999 fail
     if curated == "boolean":
         return {"true": True, "false": False}.get(t.lower())
     if curated == "date":
@@ -166,6 +171,7 @@ def current_rows(rows: dict[str, list[Row]], reg: registry.Registry, name: str) 
     for members in groups.values():
         # stable sorts, least significant key first
         members.sort(key=lambda r: record_hash(r.record, fields))
+        members.sort(key=lambda r: r.export, reverse=True)
         members.sort(key=lambda r: r.source_file, reverse=True)
         members.sort(key=lambda r: r.cohort)
         members.sort(key=lambda r: r.end, reverse=True)
@@ -219,6 +225,8 @@ def _element_rows(container, child: tables.Child):
             try:
                 number = float(text(v)) if v is not None else None
             except ValueError:
+                number = None
+            if number is not None and not math.isfinite(number):
                 number = None
             value = (None if number is None else int(number)) if child.value_type == "bigint" else number
             out.append({"index": i, child.offset_column: cast(k, "bigint"),

@@ -6,13 +6,11 @@ import json
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
-import duckdb
 import pytest
-from recover import registry
-from recover.ingest.duckdb_catalog import unmodelled_datasets
-from recover.lake import database_path
+from recover.ingest.local_sink import unmodelled_datasets
 
 from tests.support.exports import EXPORT_NAME, SLEEP, WEIGHT_DELETED, ndjson, write_export
 
@@ -27,13 +25,21 @@ DEVICES_DATA = ndjson({"ParticipantIdentifier": "RK-1", "Device": "Charge 5"})
 WEIGHT_DELETED_DATA = ndjson({"ParticipantIdentifier": "RK-1", "HealthKitSampleKey": "k1"})
 
 
+EXPORT_ID = "2024-06-09T00-12-49Z_0b6f"  # the export's id in the lake (no `:`)
+
+
 def raw_files(lake: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(lake)): p.read_bytes() for p in sorted(lake.rglob("*")) if p.is_file()
-            and "/raw/" in str(p)}
+    """Every raw data file (commit records and locks aside), by path relative to the lake."""
+    return {str(p.relative_to(lake)): p.read_bytes() for p in sorted(lake.rglob("*"))
+            if p.is_file() and "/raw/dataset=" in str(p)}
+
+
+def commits(lake: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((lake / "dev/raw/_exports").rglob("*.json"))]
 
 
 def leftovers(lake: Path) -> list[Path]:
-    return [p for p in lake.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
+    return [p for p in lake.rglob("*") if p.suffix == ".tmp"]
 
 
 @pytest.fixture
@@ -63,16 +69,35 @@ def test_members_land_in_the_raw_layout_and_gunzip_to_the_member_bytes(cli, expo
     code, out, _ = cli("ingest", export, "--lake", lake, "--namespace", "dev")
     assert code == 0
     raw = lake / "dev" / "raw"
+    part = f"cohort=adults_v1/export={EXPORT_ID}"
     expected = {
-        raw / "dataset=FitbitSleepLogs/cohort=adults_v1/FitbitSleepLogs_20230112-20230114.ndjson.gz": SLEEP_DATA,
-        raw / "dataset=FitbitDevices/cohort=adults_v1/FitbitDevices_20230114.ndjson.gz": DEVICES_DATA,
-        raw / ("dataset=HealthKitV2Samples_Deleted/cohort=adults_v1/"
+        raw / f"dataset=FitbitSleepLogs/{part}/FitbitSleepLogs_20230112-20230114.ndjson.gz": SLEEP_DATA,
+        raw / f"dataset=FitbitDevices/{part}/FitbitDevices_20230114.ndjson.gz": DEVICES_DATA,
+        raw / (f"dataset=HealthKitV2Samples_Deleted/{part}/"
                "HealthKitV2Samples_Weight_Deleted_20230112-20230114.ndjson.gz"): WEIGHT_DELETED_DATA,
     }
-    assert sorted(p for p in raw.rglob("*") if p.is_file()) == sorted(expected)
+    assert sorted(lake / p for p in raw_files(lake)) == sorted(expected)
     for path, data in expected.items():
         assert gzip.decompress(path.read_bytes()) == data
     assert "landed  3 member(s)" in out
+
+
+def test_the_commit_record_is_written_last_and_names_every_member(cli, export, lake):
+    cli("ingest", export, "--lake", lake, "--namespace", "dev")
+    (record,) = commits(lake)
+    assert (record["export"], record["export_id"], record["cohort"]) == (
+        EXPORT_NAME, EXPORT_ID, "adults_v1")
+    members = {m["member"]: m for m in record["members"]}
+    assert set(members) == {SLEEP, DEVICES, WEIGHT_DELETED}
+    sleep = members[SLEEP]
+    assert sleep["lines"] == 2 and sleep["bytes"] == len(SLEEP_DATA)
+    assert sleep["crc32"] == f"{zlib.crc32(SLEEP_DATA):08x}"
+    assert (lake / sleep["key"]).is_file()
+    assert sorted(record["skipped"]) == ["FitbitEcg_20230112-20230114.json (empty (0 bytes))",
+                                         "Manifest.csv (manifest)"]
+    for path in (lake / m["key"] for m in record["members"]):
+        assert oct(path.stat().st_mode & 0o777) == "0o640"
+    assert oct((lake / "dev" / "raw").stat().st_mode & 0o777) == "0o750"
 
 
 def test_summary_counts_routine_skips_by_reason(cli, export, lake):
@@ -91,8 +116,7 @@ def test_dispatch_zip_lands_only_the_workouts_file_and_warns_about_the_sub_folde
     })
     code, out, err = cli("ingest", export, "--lake", lake, "--namespace", "dev")
     assert code == 0
-    landed = [p for p in (lake / "dev" / "raw").rglob("*") if p.is_file()]
-    assert [p.name for p in landed] == ["HealthKitV2Workouts_20240508-20240509.ndjson.gz"]
+    assert [Path(p).name for p in raw_files(lake)] == ["HealthKitV2Workouts_20240508-20240509.ndjson.gz"]
     assert f"warning: {export}: dir/containing/stuff.json: skipped, inside a sub-folder" in err
     assert "skipped 3 member(s)" in out
 
@@ -131,43 +155,9 @@ def test_a_few_mb_member_is_streamed_through(cli, tmp_path, lake):
     assert len(data) > 5_000_000
     export = write_export(tmp_path / "adults_v1" / EXPORT_NAME, {SLEEP: data})
     assert cli("ingest", export, "--lake", lake, "--namespace", "dev")[0] == 0
-    landed = lake / "dev/raw/dataset=FitbitSleepLogs/cohort=adults_v1/FitbitSleepLogs_20230112-20230114.ndjson.gz"
+    landed = lake / (f"dev/raw/dataset=FitbitSleepLogs/cohort=adults_v1/export={EXPORT_ID}/"
+                     "FitbitSleepLogs_20230112-20230114.ndjson.gz")
     assert hashlib.md5(gzip.decompress(landed.read_bytes())).digest() == hashlib.md5(data).digest()
-
-
-# -- raw views ----------------------------------------------------------------------------------
-
-
-def test_raw_views_read_every_column_as_varchar_with_filename_and_cohort(cli, export, lake):
-    cli("ingest", export, "--lake", lake, "--namespace", "dev")
-    with duckdb.connect(str(database_path(lake, "dev")), read_only=True) as con:
-        rows = con.execute(
-            "select ParticipantIdentifier, Duration, IsMainSleep, SleepLogDetails, filename, cohort "
-            "from dev_raw.fitbitsleeplogs order by ParticipantIdentifier"
-        ).fetchall()
-        types = {name: kind for name, kind, *_ in con.execute("describe dev_raw.fitbitsleeplogs").fetchall()}
-    assert rows[0][:3] == ("RK-1", "3600000", "true")
-    assert json.loads(rows[0][3]) == [{"Type": "light", "Value": "30"}]
-    assert rows[1][:4] == ("RK-2", "60000", "false", None)
-    assert rows[0][4].endswith("/dev/raw/dataset=FitbitSleepLogs/cohort=adults_v1/"
-                               "FitbitSleepLogs_20230112-20230114.ndjson.gz")
-    assert rows[0][5] == "adults_v1"
-    assert set(types.values()) == {"VARCHAR"}
-    sleep = registry.load()["FitbitSleepLogs"]
-    assert list(types) == [*sleep.raw_columns, "filename", "cohort"]
-
-
-def test_every_registry_type_has_a_view_and_types_without_files_are_empty(cli, export, lake):
-    cli("ingest", export, "--lake", lake, "--namespace", "dev")
-    types = registry.load()
-    with duckdb.connect(str(database_path(lake, "dev")), read_only=True) as con:
-        for name in types.names():
-            data_type = types[name]
-            view = f'dev_raw."{data_type.identifier}"'
-            columns = [row[0] for row in con.execute(f"describe {view}").fetchall()]
-            assert columns == [*data_type.raw_columns, "filename", "cohort"], name
-        assert con.execute("select count(*) from dev_raw.fitbitecg").fetchone() == (0,)
-        assert con.execute("select count(*) from dev_raw.healthkitv2samples_deleted").fetchone() == (1,)
 
 
 def test_unknown_data_type_lands_under_its_own_dataset_and_is_reported(cli, tmp_path, lake):
@@ -175,7 +165,7 @@ def test_unknown_data_type_lands_under_its_own_dataset_and_is_reported(cli, tmp_
         SLEEP: SLEEP_DATA, "FitbitBreathingRate_20230112-20230114.json": b'{"a": 1}\n'})
     code, out, _ = cli("ingest", export, "--lake", lake, "--namespace", "dev")
     assert code == 0
-    assert (lake / "dev/raw/dataset=FitbitBreathingRate/cohort=adults_v1/"
+    assert (lake / f"dev/raw/dataset=FitbitBreathingRate/cohort=adults_v1/export={EXPORT_ID}/"
             "FitbitBreathingRate_20230112-20230114.ndjson.gz").is_file()
     assert "unmodelled data types" in out
     assert "FitbitBreathingRate" in out
@@ -202,10 +192,11 @@ def test_member_failing_its_crc_stops_the_run_and_leaves_earlier_members_whole(c
     assert code == 1
     line = one_line(err)
     assert f"{path}: {DEVICES}: corrupt member: CRC-32" in line
-    landed = [p for p in (lake / "dev" / "raw").rglob("*") if p.is_file()]
-    assert [p.name for p in landed] == ["FitbitSleepLogs_20230112-20230114.ndjson.gz"]
-    assert gzip.decompress(landed[0].read_bytes()) == SLEEP_DATA
+    landed = raw_files(lake)
+    assert [Path(p).name for p in landed] == ["FitbitSleepLogs_20230112-20230114.ndjson.gz"]
+    assert gzip.decompress(next(iter(landed.values()))) == SLEEP_DATA
     assert leftovers(lake) == []
+    assert commits(lake) == []  # the export is not committed: builds do not see it
 
 
 def test_corrupt_member_does_not_replace_a_good_earlier_copy(cli, tmp_path, lake):
@@ -220,6 +211,7 @@ def test_corrupt_member_does_not_replace_a_good_earlier_copy(cli, tmp_path, lake
     assert cli("ingest", path, "--lake", lake, "--namespace", "dev")[0] == 1
     assert raw_files(lake) == before
     assert leftovers(lake) == []
+    assert len(commits(lake)) == 1  # the earlier, complete delivery stays committed
 
 
 def test_truncated_archive_is_refused_before_anything_is_written(cli, export, lake):

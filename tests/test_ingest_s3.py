@@ -36,11 +36,13 @@ WEIGHT_DATA = ndjson({"ParticipantIdentifier": "RK-1", "HealthKitSampleKey": "k1
 WEIGHT_DELETED_DATA = ndjson({"ParticipantIdentifier": "RK-1", "HealthKitSampleKey": "k1"})
 MEMBERS = {SLEEP: SLEEP_DATA, WEIGHT: WEIGHT_DATA, WEIGHT_DELETED: WEIGHT_DELETED_DATA,
            EMPTY_ECG: b"", "Manifest.csv": b"ExportStartDate,ExportEndDate\n"}
+EXPORT_ID = "2024-06-09T00-12-49Z_0b6f"
 RAW_KEYS = {
-    f"{RAW}/dataset=FitbitSleepLogs/cohort=adults_v1/FitbitSleepLogs_20230112-20230114.ndjson.gz": SLEEP_DATA,
-    f"{RAW}/dataset=HealthKitV2Samples/cohort=adults_v1/"
+    f"{RAW}/dataset=FitbitSleepLogs/cohort=adults_v1/export={EXPORT_ID}/"
+    "FitbitSleepLogs_20230112-20230114.ndjson.gz": SLEEP_DATA,
+    f"{RAW}/dataset=HealthKitV2Samples/cohort=adults_v1/export={EXPORT_ID}/"
     "HealthKitV2Samples_Weight_20230112-20230114.ndjson.gz": WEIGHT_DATA,
-    f"{RAW}/dataset=HealthKitV2Samples_Deleted/cohort=adults_v1/"
+    f"{RAW}/dataset=HealthKitV2Samples_Deleted/cohort=adults_v1/export={EXPORT_ID}/"
     "HealthKitV2Samples_Weight_Deleted_20230112-20230114.ndjson.gz": WEIGHT_DELETED_DATA,
 }
 
@@ -52,8 +54,15 @@ def export(s3) -> str:
 
 
 def objects(s3, bucket: str = DATA) -> dict[str, dict]:
+    """The raw data objects (commit records aside)."""
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
-    return {o["Key"]: o for page in pages for o in page.get("Contents", [])}
+    return {o["Key"]: o for page in pages for o in page.get("Contents", [])
+            if "/raw/_exports/" not in o["Key"]}
+
+
+def commit_records(s3) -> list[str]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=DATA, Prefix=f"{RAW}/_exports/")
+    return [o["Key"] for page in pages for o in page.get("Contents", [])]
 
 
 def body(s3, key: str, bucket: str = DATA) -> bytes:
@@ -89,8 +98,8 @@ def test_admitted_members_land_as_objects_that_gunzip_to_the_member_bytes(cli, s
 def test_cohort_defaults_to_the_export_key_parent_folder(cli, s3):
     s3.put_object(Bucket=INPUT, Key=f"{NS}/pediatric_v1/export1", Body=zip_bytes({SLEEP: SLEEP_DATA}))
     assert cli("ingest", f"s3://{INPUT}/{NS}/pediatric_v1/export1", "--lake", LAKE, "--namespace", NS)[0] == 0
-    assert list(objects(s3)) == [
-        f"{RAW}/dataset=FitbitSleepLogs/cohort=pediatric_v1/FitbitSleepLogs_20230112-20230114.ndjson.gz"]
+    assert list(objects(s3)) == [(f"{RAW}/dataset=FitbitSleepLogs/cohort=pediatric_v1/export=export1/"
+                                  "FitbitSleepLogs_20230112-20230114.ndjson.gz")]
 
 
 def test_a_member_larger_than_a_part_is_uploaded_in_8_mib_parts(s3):
@@ -117,7 +126,7 @@ def test_reingesting_changes_no_object_and_no_catalog_entry(s3, glue, export):
     tables_after = {t["Name"]: t for t in glue.get_tables(DatabaseName="dev_raw")["TableList"]}
     assert {n: t.get("VersionId") for n, t in tables_after.items()} == {
         n: t.get("VersionId") for n, t in tables_before.items()}
-    assert partitions(glue, "healthkitv2samples") == [["adults_v1"]]
+    assert partitions(glue, "healthkitv2samples") == [["adults_v1", EXPORT_ID]]
     assert open_uploads(s3) == []
 
 
@@ -127,7 +136,8 @@ def test_local_export_into_an_s3_lake(s3, tmp_path):
     path.write_bytes(zip_bytes({SLEEP: SLEEP_DATA}))
     ingest([str(path)], LAKE, NS)
     (key,) = objects(s3)
-    assert key == f"{RAW}/dataset=FitbitSleepLogs/cohort=adults_v1/FitbitSleepLogs_20230112-20230114.ndjson.gz"
+    assert key == (f"{RAW}/dataset=FitbitSleepLogs/cohort=adults_v1/export=export1/"
+                   "FitbitSleepLogs_20230112-20230114.ndjson.gz")
     assert gzip.decompress(body(s3, key)) == SLEEP_DATA
 
 
@@ -137,13 +147,13 @@ def test_s3_export_into_a_local_lake(cli, export, tmp_path):
     assert code == 0
     for key, data in RAW_KEYS.items():
         assert gzip.decompress((lake / key).read_bytes()) == data
-    assert "raw views: " in out
+    assert "committed 1 export(s)" in out
 
 
 # -- Glue ---------------------------------------------------------------------------------------
 
 
-def test_every_registry_type_gets_a_raw_table_with_its_columns_and_the_json_serde(s3, glue, export):
+def test_every_registry_type_gets_a_raw_lines_table_partitioned_by_cohort_and_export(s3, glue, export):
     ingest([export], LAKE, NS)
     tables = {t["Name"]: t for t in glue.get_tables(DatabaseName="dev_raw")["TableList"]}
     types = registry.load()
@@ -151,51 +161,48 @@ def test_every_registry_type_gets_a_raw_table_with_its_columns_and_the_json_serd
     for dt in types:
         table = tables[dt.identifier]
         sd = table["StorageDescriptor"]
-        assert [(c["Name"], c["Type"]) for c in sd["Columns"]] == [
-            (name.lower(), "string") for name in dt.raw_columns], dt.name
-        assert table["PartitionKeys"] == [{"Name": "cohort", "Type": "string"}]
+        assert [(c["Name"], c["Type"]) for c in sd["Columns"]] == [("line", "string")], dt.name
+        assert table["PartitionKeys"] == [{"Name": "cohort", "Type": "string"},
+                                          {"Name": "export", "Type": "string"}]
         assert sd["Location"] == f"s3://{DATA}/{RAW}/dataset={dt.name}/"
-        assert sd["SerdeInfo"]["SerializationLibrary"] == "org.openx.data.jsonserde.JsonSerDe"
-        params = sd["SerdeInfo"]["Parameters"]
-        assert params["case.insensitive"] == "false"  # exact keys, mapped per column
-        assert all(params[f"mapping.{n.lower()}"] == n for n in dt.raw_columns)
-        assert sd["SerdeInfo"]["Parameters"]["ignore.malformed.json"] == "false"
+        assert sd["SerdeInfo"]["SerializationLibrary"] == glue_catalog.SERDE
+        assert sd["SerdeInfo"]["Parameters"]["field.delim"] == "\u0001"
         assert sd["Compressed"] is True
-        assert table["Parameters"]["classification"] == "json"
         assert table["Parameters"]["compressionType"] == "gzip"
 
 
-def test_partitions_are_added_for_the_landed_types_and_cohort_only(s3, glue, export):
+def test_partitions_are_registered_per_committed_export_for_its_landed_types(s3, glue, export):
     ingest([export], LAKE, NS)
-    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1"]]
-    assert partitions(glue, "healthkitv2samples") == [["adults_v1"]]
-    assert partitions(glue, "healthkitv2samples_deleted") == [["adults_v1"]]
+    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1", EXPORT_ID]]
+    assert partitions(glue, "healthkitv2samples") == [["adults_v1", EXPORT_ID]]
+    assert partitions(glue, "healthkitv2samples_deleted") == [["adults_v1", EXPORT_ID]]
     assert partitions(glue, "fitbitecg") == []  # its member was empty
     part = glue.get_partition(DatabaseName="dev_raw", TableName="healthkitv2samples_deleted",
-                              PartitionValues=["adults_v1"])["Partition"]
+                              PartitionValues=["adults_v1", EXPORT_ID])["Partition"]
     assert part["StorageDescriptor"]["Location"] == (
-        f"s3://{DATA}/{RAW}/dataset=HealthKitV2Samples_Deleted/cohort=adults_v1/")
+        f"s3://{DATA}/{RAW}/dataset=HealthKitV2Samples_Deleted/cohort=adults_v1/export={EXPORT_ID}/")
     assert part["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"] == glue_catalog.SERDE
+    assert commit_records(s3) == [f"{RAW}/_exports/adults_v1/{EXPORT_ID}.json"]
 
 
-def test_a_second_cohort_adds_its_partition_and_keeps_the_first(s3, glue, export):
+def test_a_second_export_adds_its_partition_and_keeps_the_first(s3, glue, export):
     ingest([export], LAKE, NS)
     s3.put_object(Bucket=INPUT, Key=f"{NS}/pediatric_v1/export2", Body=zip_bytes({SLEEP: SLEEP_DATA}))
     ingest([f"s3://{INPUT}/{NS}/pediatric_v1/export2"], LAKE, NS)
-    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1"], ["pediatric_v1"]]
+    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1", EXPORT_ID], ["pediatric_v1", "export2"]]
 
 
 def test_a_changed_table_definition_is_updated_in_place_keeping_its_partitions(s3, glue, export):
     ingest([export], LAKE, NS)
     table = glue.get_table(DatabaseName="dev_raw", Name="fitbitsleeplogs")["Table"]
     stale = glue_catalog.table_input(registry.load()["FitbitSleepLogs"], table["StorageDescriptor"]["Location"])
-    stale["StorageDescriptor"]["Columns"] = stale["StorageDescriptor"]["Columns"][:2]
+    stale["StorageDescriptor"]["SerdeInfo"]["Parameters"] = {"field.delim": ","}
     glue.update_table(DatabaseName="dev_raw", TableInput=stale)
     summary = ingest([export], LAKE, NS)
     assert "(0 created, 1 updated)" in summary.catalog
-    columns = glue.get_table(DatabaseName="dev_raw", Name="fitbitsleeplogs")["Table"]["StorageDescriptor"]["Columns"]
-    assert len(columns) == len(registry.load()["FitbitSleepLogs"].raw_columns)
-    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1"]]
+    serde = glue.get_table(DatabaseName="dev_raw", Name="fitbitsleeplogs")["Table"]["StorageDescriptor"]["SerdeInfo"]
+    assert serde["Parameters"]["field.delim"] == glue_catalog.FIELD_DELIMITER
+    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1", EXPORT_ID]]
 
 
 def test_unknown_data_type_lands_and_gets_no_table(cli, s3, glue):
@@ -203,7 +210,8 @@ def test_unknown_data_type_lands_and_gets_no_table(cli, s3, glue):
         {SLEEP: SLEEP_DATA, "FitbitBreathingRate_20230112-20230114.json": b'{"a": 1}\n'}))
     code, out, _ = cli("ingest", EXPORT, "--lake", LAKE, "--namespace", NS)
     assert code == 0
-    assert f"{RAW}/dataset=FitbitBreathingRate/cohort=adults_v1/FitbitBreathingRate_20230112-20230114.ndjson.gz" in objects(s3)
+    assert (f"{RAW}/dataset=FitbitBreathingRate/cohort=adults_v1/export={EXPORT_ID}/"
+            "FitbitBreathingRate_20230112-20230114.ndjson.gz") in objects(s3)
     assert "unmodelled data types" in out and "FitbitBreathingRate" in out
     names = {t["Name"] for t in glue.get_tables(DatabaseName="dev_raw")["TableList"]}
     assert "fitbitbreathingrate" not in names
@@ -231,15 +239,17 @@ def test_s3_failure_mid_upload_leaves_no_object_and_no_open_upload_and_the_retry
     s3.put_object(Bucket=INPUT, Key=EXPORT_KEY, Body=zip_bytes({SLEEP: SLEEP_DATA, WEIGHT: data}, level=0))
     with pytest.raises(IngestError, match=f"{EXPORT}: {WEIGHT}: cannot write s3://{DATA}/"):
         ingest([EXPORT], LAKE, NS, session=failing_session("UploadPart", on_call=2))
-    assert list(objects(s3)) == [
-        f"{RAW}/dataset=FitbitSleepLogs/cohort=adults_v1/FitbitSleepLogs_20230112-20230114.ndjson.gz"]
+    assert list(objects(s3)) == [(f"{RAW}/dataset=FitbitSleepLogs/cohort=adults_v1/export={EXPORT_ID}/"
+                                  "FitbitSleepLogs_20230112-20230114.ndjson.gz")]
     assert open_uploads(s3) == []
+    assert commit_records(s3) == []  # not committed: invisible to builds
     assert "dev_raw" not in databases(glue)  # nothing registered by a failed run
 
     ingest([EXPORT], LAKE, NS)
-    key = f"{RAW}/dataset=HealthKitV2Samples/cohort=adults_v1/HealthKitV2Samples_Weight_20230112-20230114.ndjson.gz"
+    key = (f"{RAW}/dataset=HealthKitV2Samples/cohort=adults_v1/export={EXPORT_ID}/"
+           "HealthKitV2Samples_Weight_20230112-20230114.ndjson.gz")
     assert gzip.decompress(body(s3, key)) == data
-    assert partitions(glue, "healthkitv2samples") == [["adults_v1"]]
+    assert partitions(glue, "healthkitv2samples") == [["adults_v1", EXPORT_ID]]
 
 
 def test_a_corrupt_member_aborts_its_upload_and_registers_nothing(s3, glue):

@@ -1,20 +1,32 @@
-{#- JSON access, dispatched per engine. Raw columns hold JSON text (schema-on-read):
-    DuckDB reads nested values as JSON text into VARCHAR; Athena/Trino's OpenX JSON SerDe does the same. -#}
+{#- JSON access, dispatched per engine. Raw tables hold lines of JSON text (schema-on-read);
+    staging reads paths from them, the child tables from the JSON text of arrays. -#}
 
 {#- The text at a JSON path below `expr` (keys: list of object keys, [] for the value itself):
     strings unquoted, objects/arrays as JSON text, JSON null as SQL NULL. -#}
 {% macro recover_json_text(expr, keys) %}{{ return(adapter.dispatch('recover_json_text', 'recover')(expr, keys)) }}{% endmacro %}
 
 {% macro duckdb__recover_json_text(expr, keys) -%}
-    json_extract_string({{ expr }}, '${% for k in keys %}."{{ k }}"{% endfor %}')
+    json_extract_string({{ expr }}, {{ recover_json_path_literal(keys) }})
 {%- endmacro %}
 
 {% macro default__recover_json_text(expr, keys) -%}
-    {%- set path -%}${% for k in keys %}["{{ k }}"]{% endfor %}{%- endset -%}
     coalesce(
-        json_extract_scalar({{ expr }}, '{{ path }}'),
-        nullif(json_format(json_extract({{ expr }}, '{{ path }}')), 'null')
+        json_extract_scalar({{ expr }}, {{ recover_json_path_literal(keys) }}),
+        nullif(json_format(json_extract({{ expr }}, {{ recover_json_path_literal(keys) }})), 'null')
     )
+{%- endmacro %}
+
+
+{#- A JSON path as an SQL string literal. Steps are object keys, or integers for array elements;
+    quotes in keys are escaped for the path and for SQL. -#}
+{% macro recover_json_path_literal(keys) %}{{ return(adapter.dispatch('recover_json_path_literal', 'recover')(keys)) }}{% endmacro %}
+
+{% macro duckdb__recover_json_path_literal(keys) -%}
+    '${% for k in keys %}{% if k is number %}[{{ k }}]{% else %}."{{ k | replace('"', '\\"') | replace("'", "''") }}"{% endif %}{% endfor %}'
+{%- endmacro %}
+
+{% macro default__recover_json_path_literal(keys) -%}
+    '${% for k in keys %}{% if k is number %}[{{ k }}]{% else %}["{{ k | replace('"', '\\"') | replace("'", "''") }}"]{% endif %}{% endfor %}'
 {%- endmacro %}
 
 
@@ -27,6 +39,18 @@
 
 {% macro default__recover_json_guard(expr) -%}
     case when try(json_parse({{ expr }})) is not null then {{ expr }} end
+{%- endmacro %}
+
+
+{#- Is the line `expr` a JSON object (not blank, valid JSON, an object)? Never fails on bad input. -#}
+{% macro recover_is_object(expr) %}{{ return(adapter.dispatch('recover_is_object', 'recover')(expr)) }}{% endmacro %}
+
+{% macro duckdb__recover_is_object(expr) -%}
+    case when json_valid({{ expr }}) then json_type({{ expr }}) = 'OBJECT' else false end
+{%- endmacro %}
+
+{% macro default__recover_is_object(expr) -%}
+    coalesce(json_format(try(json_parse({{ expr }}))) like '{{ "{%" }}', false)
 {%- endmacro %}
 
 
@@ -89,7 +113,7 @@
 {% macro duckdb__recover_json_batch(expr, key_lists) -%}
     json_extract_string({{ expr }}, [
         {%- for keys in key_lists -%}
-        '${% for k in keys %}."{{ k }}"{% endfor %}'{{ ', ' if not loop.last }}
+        {{ recover_json_path_literal(keys) }}{{ ', ' if not loop.last }}
         {%- endfor -%}
     ])
 {%- endmacro %}

@@ -9,7 +9,8 @@
         case when {{ recover_regexp_like(expr, '^\\s*-?[0-9]+(\\.0*)?\\s*$') }}
              then try_cast(regexp_extract({{ expr }}, '-?[0-9]+', 0) as bigint) end
     {%- elif curated == 'double' -%}
-        try_cast({{ expr }} as double)
+        {#- finite numbers only: "Infinity", "nan", 1e999 are failed casts, not values -#}
+        {{ recover_finite_double(expr) }}
     {%- elif curated == 'boolean' -%}
         case lower({{ expr }}) when 'true' then true when 'false' then false end
     {%- elif curated == 'date' -%}
@@ -27,11 +28,23 @@
 {% macro recover_truncating_bigint(expr) %}{{ return(adapter.dispatch('recover_truncating_bigint', 'recover')(expr)) }}{% endmacro %}
 
 {% macro duckdb__recover_truncating_bigint(expr) -%}
-    cast(trunc(try_cast({{ expr }} as double)) as bigint)
+    try_cast(trunc({{ recover_finite_double(expr) }}) as bigint)
 {%- endmacro %}
 
 {% macro default__recover_truncating_bigint(expr) -%}
-    cast(truncate(try_cast({{ expr }} as double)) as bigint)
+    try_cast(truncate({{ recover_finite_double(expr) }}) as bigint)
+{%- endmacro %}
+
+
+{#- `expr` as a double when it is a finite number, else NULL. -#}
+{% macro recover_finite_double(expr) %}{{ return(adapter.dispatch('recover_finite_double', 'recover')(expr)) }}{% endmacro %}
+
+{% macro duckdb__recover_finite_double(expr) -%}
+    case when isfinite(try_cast({{ expr }} as double)) then try_cast({{ expr }} as double) end
+{%- endmacro %}
+
+{% macro default__recover_finite_double(expr) -%}
+    case when is_finite(try_cast({{ expr }} as double)) then try_cast({{ expr }} as double) end
 {%- endmacro %}
 
 

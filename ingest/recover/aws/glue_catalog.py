@@ -1,35 +1,26 @@
 """Raw tables in the Glue catalog: one table per registry data type in database `{ns}_raw`.
 
-Each table reads `s3://.../{ns}/raw/dataset={DataType}/` with the OpenX JSON SerDe, every
-column `string` (schema-on-read, DataType.raw_columns), partitioned by `cohort`. Glue stores
-column names in lower case; the SerDe matches them to the data's mixed-case keys.
+Each table reads `s3://.../{ns}/raw/dataset={DataType}/` as text, one row per line of the
+gzip NDJSON (column `line`), partitioned by `cohort` and `export`. The staging models parse
+the JSON in SQL, so a malformed line is quarantined there (rejected_records) instead of failing
+the scan, and keys the registry does not know are found there too (schema_drift). The
+LazySimpleSerDe splits fields on \\u0001, a byte that valid JSON never holds unescaped, so a line
+is one field; Hive's text reader treats `\\n`, `\\r\\n` and `\\r` as line ends.
 
-SerDe properties (the OpenX SerDe, named explicitly, as Athena documents it for JSON):
-- `case.insensitive = false` plus one `mapping.{column} = {Key}` per column: Glue and Athena
-  lower-case column names while the data spells keys `ParticipantIdentifier`, so each column is
-  mapped to its key explicitly. Case-insensitive matching is not used because it also applies
-  inside nested objects: HealthKitV2Workouts `Metadata` carries both `WorkoutName` and
-  `workoutname`, and a case-insensitive SerDe merges them (measured on Trino's OpenX reader:
-  one value is lost from the JSON text the staging models parse).
-- `ignore.malformed.json = false`: a malformed line fails the query, naming the file. The ingest
-  does not parse JSON, so the raw zone may hold a bad line; skipping it silently would lose a
-  record (and break record_counts parity with upstream, whose json.loads would also fail). An
-  analyst who needs to read around a bad file can create a second table with `true`.
-- `dots.in.keys = false`: keys are taken literally (the default, stated).
-A `string` column that meets a JSON object or array returns its JSON text with this SerDe,
-which is what the staging models parse; the Hive JSON SerDe would fail instead.
+An export becomes visible when its partitions are registered, which happens after its commit
+record is written (recover/ingest/commits.py): Athena never reads a partly landed export.
+Registering is idempotent, so `recover build` and the reconcile re-register every committed
+export to repair a run that died between the record and the partitions.
 
-Tables are created or updated here with the Glue API rather than wr.catalog.create_json_table:
-its `overwrite` mode deletes all partitions of an existing table (a concurrent ingest of the
-other cohort would lose its partitions) and its `append` mode never updates an existing
-definition. So the definition is written out in table_input() and applied only when Glue's
-copy differs (a re-ingest makes no Glue write). The database and the partitions go through
-awswrangler (create_database, add_json_partitions: batched, an existing partition is kept).
+Tables are created or updated with the Glue API: the definition is written out in
+table_input() and applied only when Glue's copy differs (a re-ingest makes no Glue write). The
+database goes through awswrangler (create_database); partitions through Glue's
+BatchCreatePartition (an existing partition is kept).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,22 +28,19 @@ import awswrangler as wr
 from botocore.exceptions import BotoCoreError, ClientError
 
 from recover import registry
+from recover.ingest.commits import Commit
 from recover.ingest.sinks import SinkError
 
-SERDE = "org.openx.data.jsonserde.JsonSerDe"
-SERDE_PARAMETERS = {"case.insensitive": "false", "ignore.malformed.json": "false",
-                    "dots.in.keys": "false"}
-
-
-def serde_parameters(data_type: registry.DataType) -> dict[str, str]:
-    """SerDe properties: exact key matching, each lower-case column mapped to its JSON key."""
-    mappings = {f"mapping.{name.lower()}": name for name in data_type.raw_columns}
-    return {**SERDE_PARAMETERS, **mappings}
+SERDE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
+FIELD_DELIMITER = "\u0001"
+SERDE_PARAMETERS = {"field.delim": FIELD_DELIMITER, "serialization.format": FIELD_DELIMITER}
 INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
 OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
-TABLE_PARAMETERS = {"classification": "json", "compressionType": "gzip", "typeOfData": "file",
+TABLE_PARAMETERS = {"classification": "text", "compressionType": "gzip", "typeOfData": "file",
                     "EXTERNAL": "TRUE"}
-PARTITION_KEY = "cohort"
+COLUMNS = [{"Name": "line", "Type": "string", "Comment": "one line of the raw NDJSON file"}]
+PARTITION_KEYS = [{"Name": "cohort", "Type": "string"}, {"Name": "export", "Type": "string"}]
+BATCH = 100  # BatchCreatePartition's limit
 
 
 def raw_database(namespace: str) -> str:
@@ -64,32 +52,32 @@ def dataset_location(raw_root: str, data_type: str) -> str:
     return f"{raw_root}/dataset={data_type}/"
 
 
-def partition_location(raw_root: str, data_type: str, cohort: str) -> str:
-    return f"{dataset_location(raw_root, data_type)}{PARTITION_KEY}={cohort}/"
+def partition_location(raw_root: str, data_type: str, cohort: str, export: str) -> str:
+    return f"{dataset_location(raw_root, data_type)}cohort={cohort}/export={export}/"
 
 
-def columns(data_type: registry.DataType) -> dict[str, str]:
-    """Glue columns: the registry's top-level fields, lower-cased as Glue stores them, all string."""
-    return {name.lower(): "string" for name in data_type.raw_columns}
+def storage_descriptor(location: str) -> dict[str, Any]:
+    return {
+        "Columns": COLUMNS,
+        "Location": location,
+        "InputFormat": INPUT_FORMAT,
+        "OutputFormat": OUTPUT_FORMAT,
+        "Compressed": True,
+        "SerdeInfo": {"SerializationLibrary": SERDE, "Parameters": dict(SERDE_PARAMETERS)},
+        "Parameters": dict(TABLE_PARAMETERS),
+    }
 
 
 def table_input(data_type: registry.DataType, location: str) -> dict[str, Any]:
     """The Glue TableInput of a raw table: the whole definition, in one place."""
     return {
         "Name": data_type.identifier,
-        "Description": f"Raw {data_type.name} records as delivered (gzip NDJSON), from recover ingest",
+        "Description": (f"Raw {data_type.name} lines as delivered (gzip NDJSON), committed "
+                        "exports only; from recover ingest"),
         "TableType": "EXTERNAL_TABLE",
         "Parameters": dict(TABLE_PARAMETERS),
-        "PartitionKeys": [{"Name": PARTITION_KEY, "Type": "string"}],
-        "StorageDescriptor": {
-            "Columns": [{"Name": name, "Type": kind} for name, kind in columns(data_type).items()],
-            "Location": location,
-            "InputFormat": INPUT_FORMAT,
-            "OutputFormat": OUTPUT_FORMAT,
-            "Compressed": True,
-            "SerdeInfo": {"SerializationLibrary": SERDE, "Parameters": serde_parameters(data_type)},
-            "Parameters": dict(TABLE_PARAMETERS),
-        },
+        "PartitionKeys": PARTITION_KEYS,
+        "StorageDescriptor": storage_descriptor(location),
     }
 
 
@@ -101,34 +89,26 @@ class Registration:
     tables: int = 0
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
-    partitions: list[str] = field(default_factory=list)  # `table/cohort=x`, added or already there
+    partitions: int = 0  # partitions of committed exports, added or already there
 
     def summary(self) -> str:
-        line = (f"Glue: {self.tables} raw table(s) in database {self.database} "
-                f"({len(self.created)} created, {len(self.updated)} updated)")
-        if self.partitions:
-            line += "; partitions " + ", ".join(self.partitions)
-        return line
+        return (f"Glue: {self.tables} raw table(s) in database {self.database} "
+                f"({len(self.created)} created, {len(self.updated)} updated); "
+                f"{self.partitions} partition(s) of committed exports")
 
 
-def register_raw_tables(
-    session: Any,
-    raw_root: str,
-    namespace: str,
-    landed: Iterable[tuple[str, str]],
-    types: registry.Registry,
-) -> Registration:
-    """Create/update every registry type's raw table, then add the partitions of `landed`.
+def register_raw_tables(session: Any, raw_root: str, namespace: str, commits: Sequence[Commit],
+                        types: registry.Registry) -> Registration:
+    """Create/update every registry type's raw table, then add the partitions of `commits`.
 
-    `landed` holds (data type, cohort) pairs of members that landed whole; unmodelled data types
-    among them get no table. Raises SinkError naming the database.
+    Members of data types the registry does not know get no table. SinkError names the database.
     """
     database = raw_database(namespace)
     result = Registration(database, tables=len(types))
     try:
         _ensure_database(session, database)
         _ensure_tables(session, database, raw_root, types, result)
-        _add_partitions(session, database, raw_root, landed, types, result)
+        _add_partitions(session, database, raw_root, commits, types, result)
     except (BotoCoreError, ClientError, wr.exceptions.ServiceApiError) as exc:
         raise SinkError(f"Glue database {database}: {exc}") from None
     return result
@@ -142,9 +122,8 @@ def _ensure_database(session: Any, database: str) -> None:
         pass  # created by a concurrent ingest between the lookup and the create
 
 
-def _ensure_tables(
-    session: Any, database: str, raw_root: str, types: registry.Registry, result: Registration
-) -> None:
+def _ensure_tables(session: Any, database: str, raw_root: str, types: registry.Registry,
+                   result: Registration) -> None:
     glue = session.client("glue")
     existing = {
         table["Name"]: table
@@ -154,6 +133,10 @@ def _ensure_tables(
     for data_type in types:
         desired = table_input(data_type, dataset_location(raw_root, data_type.name))
         current = existing.get(desired["Name"])
+        if current is not None and _shape(current)[3] != _shape(desired)[3]:
+            # Glue cannot change a table's partition keys: replace the table.
+            glue.delete_table(DatabaseName=database, Name=desired["Name"])
+            current = None
         if current is None:
             try:
                 glue.create_table(DatabaseName=database, TableInput=desired)
@@ -165,47 +148,48 @@ def _ensure_tables(
             result.updated.append(desired["Name"])
 
 
+def _shape(table: dict[str, Any]) -> tuple:
+    sd = table.get("StorageDescriptor", {})
+    serde = sd.get("SerdeInfo", {})
+    return (
+        table.get("TableType"),
+        table.get("Description"),
+        [(c["Name"], c["Type"]) for c in sd.get("Columns", [])],
+        [(c["Name"], c["Type"]) for c in table.get("PartitionKeys", [])],
+        sd.get("Location"), sd.get("InputFormat"), sd.get("OutputFormat"), sd.get("Compressed"),
+        serde.get("SerializationLibrary"), serde.get("Parameters", {}),
+    )
+
+
 def _differs(current: dict[str, Any], desired: dict[str, Any]) -> bool:
     """True when Glue's table lacks part of the desired definition (extra Glue fields are fine)."""
-    def shape(table: dict[str, Any]) -> tuple:
-        sd = table.get("StorageDescriptor", {})
-        serde = sd.get("SerdeInfo", {})
-        return (
-            table.get("TableType"),
-            table.get("Description"),
-            [(c["Name"], c["Type"]) for c in sd.get("Columns", [])],
-            [(c["Name"], c["Type"]) for c in table.get("PartitionKeys", [])],
-            sd.get("Location"), sd.get("InputFormat"), sd.get("OutputFormat"), sd.get("Compressed"),
-            serde.get("SerializationLibrary"), serde.get("Parameters", {}),
-        )
-
     params = current.get("Parameters", {})
     missing = any(params.get(k) != v for k, v in desired["Parameters"].items())
-    return missing or shape(current) != shape(desired)
+    return missing or _shape(current) != _shape(desired)
 
 
-def _add_partitions(
-    session: Any,
-    database: str,
-    raw_root: str,
-    landed: Iterable[tuple[str, str]],
-    types: registry.Registry,
-    result: Registration,
-) -> None:
-    by_table: dict[registry.DataType, dict[str, list[str]]] = {}
-    for data_type, cohort in sorted(set(landed)):
-        if data_type in types:
-            location = partition_location(raw_root, data_type, cohort)
-            by_table.setdefault(types[data_type], {})[location] = [cohort]
-    for data_type, partitions in by_table.items():
-        wr.catalog.add_json_partitions(
-            database=database,
-            table=data_type.identifier,
-            partitions_values=partitions,
-            compression="gzip",
-            serde_library=SERDE,
-            serde_parameters=serde_parameters(data_type),
-            columns_types=columns(data_type),
-            boto3_session=session,
-        )
-        result.partitions += [f"{data_type.identifier}/{PARTITION_KEY}={c[0]}" for c in partitions.values()]
+def _add_partitions(session: Any, database: str, raw_root: str, commits: Sequence[Commit],
+                    types: registry.Registry, result: Registration) -> None:
+    glue = session.client("glue")
+    wanted: dict[str, dict[tuple[str, str], str]] = {}
+    for commit in commits:
+        for data_type in commit.data_types:
+            if data_type in types:
+                location = partition_location(raw_root, data_type, commit.cohort, commit.export_id)
+                wanted.setdefault(types[data_type].identifier, {})[
+                    (commit.cohort, commit.export_id)] = location
+    for table, partitions in sorted(wanted.items()):
+        items = sorted(partitions.items())
+        for start in range(0, len(items), BATCH):
+            batch = items[start:start + BATCH]
+            response = glue.batch_create_partition(DatabaseName=database, TableName=table,
+                                                   PartitionInputList=[
+                {"Values": list(values), "StorageDescriptor": storage_descriptor(location),
+                 "Parameters": dict(TABLE_PARAMETERS)} for values, location in batch])
+            errors = [e for e in response.get("Errors", [])
+                      if e.get("ErrorDetail", {}).get("ErrorCode") != "AlreadyExistsException"]
+            if errors:
+                detail = errors[0]["ErrorDetail"]
+                raise SinkError(f"Glue table {database}.{table}: partition {errors[0]['PartitionValues']}: "
+                                f"{detail.get('ErrorCode')}: {detail.get('ErrorMessage')}")
+        result.partitions += len(items)

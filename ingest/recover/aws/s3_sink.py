@@ -24,14 +24,23 @@ steps of the same size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from recover.aws import glue_catalog
-from recover.ingest.sinks import Landed, SinkError
-from recover.lake import raw_key, split_s3_uri
+from recover.ingest.commits import Commit, s3_commits
+from recover.ingest.sinks import SinkError
+from recover.lake import (
+    MAX_S3_KEY_BYTES,
+    commit_key,
+    partition_key,
+    raw_key,
+    raw_prefix,
+    split_s3_uri,
+)
 from recover.registry import Registry
 
 PART_SIZE = 8 * 1024 * 1024
@@ -50,9 +59,17 @@ class S3Sink:
         self._session = session
         self._client = session.client("s3")
 
-    def target(self, data_type: str, cohort: str, identifier: str) -> str:
-        key = self.prefix + raw_key(self.namespace, data_type, cohort, identifier)
+    def target(self, data_type: str, cohort: str, export: str, identifier: str) -> str:
+        key = self.prefix + raw_key(self.namespace, data_type, cohort, export, identifier)
+        if len(key.encode()) > MAX_S3_KEY_BYTES:
+            raise ValueError(f"raw key of {len(key.encode())} bytes is longer than the "
+                             f"{MAX_S3_KEY_BYTES} S3 allows")
         return f"s3://{self.bucket}/{key}"
+
+    @contextlib.contextmanager
+    def lock(self, cohort: str, export: str) -> Iterator[None]:
+        """No lock on S3: landing the same export twice at once writes the same bytes."""
+        yield
 
     def write(self, target: str, chunks: Iterable[bytes]) -> int:
         bucket, key = split_s3_uri(target)
@@ -61,10 +78,62 @@ class S3Sink:
         except (BotoCoreError, ClientError) as exc:
             raise SinkError(f"cannot write {target}: {exc}") from None
 
-    def register(self, landed: Sequence[Landed], types: Registry) -> str:
-        result = glue_catalog.register_raw_tables(
-            self._session, self.root, self.namespace, [(m.data_type, m.cohort) for m in landed], types
-        )
+    def sweep(self, cohort: str, export: str, keep: set[str]) -> list[str]:
+        """Delete the export's objects that are not in `keep` and abort its unfinished uploads."""
+        try:
+            return self._sweep(cohort, export, keep)
+        except (BotoCoreError, ClientError) as exc:
+            raise SinkError(f"cannot sweep export {export} in {self.root}: {exc}") from None
+
+    def _sweep(self, cohort: str, export: str, keep: set[str]) -> list[str]:
+        removed = []
+        datasets = [p["Prefix"] for page in self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix + raw_prefix(self.namespace), Delimiter="/")
+            for p in page.get("CommonPrefixes", []) if "/dataset=" in p["Prefix"]]
+        for dataset in datasets:
+            data_type = dataset.rstrip("/").rsplit("dataset=", 1)[1]
+            prefix = self.prefix + partition_key(self.namespace, data_type, cohort, export)
+            for page in self._client.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.bucket, Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    uri = f"s3://{self.bucket}/{obj['Key']}"
+                    if uri not in keep:
+                        self._client.delete_object(Bucket=self.bucket, Key=obj["Key"])
+                        removed.append(uri)
+            uploads = self._client.list_multipart_uploads(Bucket=self.bucket, Prefix=prefix)
+            for upload in uploads.get("Uploads", []):
+                self._client.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"],
+                                                    UploadId=upload["UploadId"])
+        return removed
+
+    def commit(self, commit: Commit) -> str:
+        key = self.prefix + commit.key(self.namespace)
+        try:
+            self._client.put_object(Bucket=self.bucket, Key=key, Body=commit.to_json(),
+                                    ContentType="application/json")
+        except (BotoCoreError, ClientError) as exc:
+            raise SinkError(f"cannot write the commit record s3://{self.bucket}/{key}: {exc}") from None
+        return f"s3://{self.bucket}/{key}"
+
+    def read_commit(self, cohort: str, export: str) -> Commit | None:
+        key = self.prefix + commit_key(self.namespace, cohort, export)
+        try:
+            data = self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise SinkError(f"cannot read s3://{self.bucket}/{key}: {exc}") from None
+        return Commit.from_json(data, f"s3://{self.bucket}/{key}")
+
+    def committed(self) -> list[Commit]:
+        try:
+            return s3_commits(self._client, self.bucket, self.prefix, self.namespace)
+        except (BotoCoreError, ClientError) as exc:
+            raise SinkError(f"cannot list the commit records of {self.root}: {exc}") from None
+
+    def register(self, commits: Sequence[Commit], types: Registry) -> str:
+        result = glue_catalog.register_raw_tables(self._session, self.root, self.namespace,
+                                                  commits, types)
         return result.summary()
 
 

@@ -8,9 +8,11 @@ run_results.json, not from scraping the log.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -39,21 +41,54 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the parent dies (Linux prctl PR_SET_PDEATHSIG),
+    so killing `recover build`, even with SIGKILL, ends its dbt too."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent's own cleanup still terminates dbt on SIGTERM/SIGINT
+
+
 def run_dbt(args: Sequence[str], env: dict[str, str], on_node: NodeProgress | None = None,
-            ) -> tuple[int, list[str]]:
-    """Run `dbt ARGS` in the project; return its exit code and the last 40 lines of output."""
+            log: Path | None = None) -> tuple[int, list[str]]:
+    """Run `dbt ARGS` in the project; return its exit code and the last 40 lines of output.
+
+    dbt's output also goes to `log` when given. If this process is interrupted (or raises),
+    dbt is terminated before the exception propagates.
+    """
     argv = [dbt_executable(), *args]
     tail: list[str] = []
     done = 0
-    with subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, cwd=PROJECT_DIR) as proc:
+    sink = open(log, "a", encoding="utf-8") if log else None  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=PROJECT_DIR,
+                            # one thread here: the progress callback runs on this one
+                            preexec_fn=_die_with_parent)  # noqa: PLW1509
+    try:
         assert proc.stdout is not None
         for line in proc.stdout:
+            if sink:
+                sink.write(line)
             tail = (tail + [line.rstrip()])[-40:]
             m = _NODE_DONE.search(line)
             if m and on_node is not None and "hook" not in line:
                 done += 1
                 on_node(done, int(m.group(2)))
+        proc.wait()
+    except BaseException:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
+    finally:
+        if proc.stdout:
+            proc.stdout.close()
+        if sink:
+            sink.close()
     return proc.returncode, tail
 
 

@@ -1,57 +1,69 @@
-"""Write the local target's curated tables as Parquet, partitioned by cohort.
+"""Write a local build's curated tables as Parquet, partitioned by cohort, into its own folder.
 
-`{lake}/{ns}/parquet/dataset_{table}/cohort={cohort}/part-N.parquet`. A table's export is
-written to a temporary sibling folder first and swapped in with renames, so a failed export
-never leaves a half-written dataset where the previous good one was.
+`{build}/parquet/dataset_{table}/cohort={cohort}/part-N.parquet`, one folder per curated table
+of the build's database (every `dataset_*` table of schema `{ns}`, so the Parquet is always the
+same build as the database). The folder is private to the build until publish.py switches
+readers to it; files get the lake's file and folder modes.
 """
 
 from __future__ import annotations
 
-import shutil
-import uuid
+import os
 from pathlib import Path
 
-from recover.lake import database_path, parquet_dir
+from recover import faults
+from recover.lake import dir_mode, file_mode, make_dirs
 
 
-def export_parquet(lake: Path, namespace: str, tables: list[str]) -> dict[str, int]:
-    """COPY each curated table to Parquet partitioned by cohort, swapped in atomically."""
+def curated_tables(con, namespace: str) -> list[str]:
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_schema = ? "
+        "and table_name like 'dataset\\_%' escape '\\' order by 1", [namespace]).fetchall()
+    return [r[0] for r in rows]
+
+
+def export_parquet(database: Path, namespace: str, out_dir: Path) -> dict[str, int]:
+    """COPY each curated table to Parquet partitioned by cohort; return the row counts."""
     import duckdb
 
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(database_path(lake, namespace)), read_only=True)
+    con = duckdb.connect(str(database), read_only=True)
     try:
-        for table in tables:
-            final = parquet_dir(lake, namespace, table)
-            tmp = final.with_name(f".{table}.tmp-{uuid.uuid4().hex[:8]}")
-            old = final.with_name(f".{table}.old-{uuid.uuid4().hex[:8]}")
-            tmp.mkdir(parents=True)
-            try:
-                rel = f'"{namespace}"."{table}"'
-                counts[table] = con.execute(f"select count(*) from {rel}").fetchone()[0]
-                if counts[table]:
-                    con.execute(
-                        f"copy (select * from {rel}) to '{tmp}' "
-                        "(format parquet, partition_by (cohort), compression zstd, "
-                        "filename_pattern 'part-{i}')"
-                    )
-                if final.exists():
-                    final.rename(old)
-                tmp.rename(final)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-                shutil.rmtree(old, ignore_errors=True)
+        for table in curated_tables(con, namespace):
+            folder = Path(out_dir) / table
+            make_dirs(folder)
+            rel = f'"{namespace}"."{table}"'
+            counts[table] = con.execute(f"select count(*) from {rel}").fetchone()[0]
+            if counts[table]:
+                con.execute(
+                    f"copy (select * from {rel}) to {_literal(str(folder))} "
+                    "(format parquet, partition_by (cohort), compression zstd, "
+                    "overwrite_or_ignore, filename_pattern 'part-{i}')")
+            faults.point("build.during_parquet")
     finally:
         con.close()
+    _restrict(Path(out_dir))
     return counts
 
 
-def count_rows(lake: Path, namespace: str, tables: list[str]) -> dict[str, int]:
+def count_rows(database: Path, namespace: str) -> dict[str, int]:
     import duckdb
 
-    con = duckdb.connect(str(database_path(lake, namespace)), read_only=True)
+    con = duckdb.connect(str(database), read_only=True)
     try:
         return {t: con.execute(f'select count(*) from "{namespace}"."{t}"').fetchone()[0]
-                for t in tables}
+                for t in curated_tables(con, namespace)}
     finally:
         con.close()
+
+
+def _restrict(root: Path) -> None:
+    """The lake's modes on what DuckDB wrote (it creates files with the process umask)."""
+    for folder, _dirs, files in os.walk(root):
+        os.chmod(folder, dir_mode())
+        for name in files:
+            os.chmod(os.path.join(folder, name), file_mode())
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -1,16 +1,20 @@
 """`recover build --lake L --namespace NS [--target T] [selection]`: the CLI adapter of
 recover.build.
 
-Exit codes: 0 success, 1 a model or an error-severity test failed, 2 bad arguments.
+Exit codes: 0 success (published), 1 a model or an error-severity test failed (nothing
+published), 2 bad arguments, 75 another build of the namespace is running, 130/143 interrupted
+(SIGINT/SIGTERM; dbt is stopped and readers keep the published build).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from recover.build import ATHENA_TARGETS, LOCAL, TARGETS, build
+from recover.build.lock import BuildLocked
 from recover.commands.progress import NodeCounter
 from recover.commands.summaries import print_build_summary
 from recover.ingest import SinkError
@@ -49,13 +53,31 @@ def run(args: argparse.Namespace) -> int:
         return 2
     lake = args.lake if is_s3_uri(args.lake) else Path(args.lake).resolve()
     counter = NodeCounter(sys.stderr)
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         result = build(lake, args.namespace, select=args.select, exclude=args.exclude,
                        export=not args.no_parquet, target=args.target, on_node=counter)
-    except SinkError as exc:
+    except BuildLocked as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 75
+    except (SinkError, OSError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:
+        code = 143 if isinstance(exc, Terminated) else 130
+        print(f"\n{PROG}: interrupted; dbt stopped, nothing published (readers keep the "
+              "previous build)", file=sys.stderr)
+        return code
     finally:
+        signal.signal(signal.SIGTERM, previous)
         counter.close()
     print_build_summary(result, lake, args.namespace, args.target)
     return 0 if result.ok else 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the build is so that it cleans up as for Ctrl-C."""
+
+
+def _terminated(_signum: int, _frame: object) -> None:
+    raise Terminated()

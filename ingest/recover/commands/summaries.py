@@ -36,7 +36,9 @@ def print_ingest_summary(summary: Summary, out: TextIO) -> None:
 def print_build_summary(result: BuildResult, lake, namespace: str, target: str = LOCAL) -> None:
     out = sys.stdout
     where = database_path(lake, namespace) if target == LOCAL else f"target {target}"
-    print(f"\nCurated tables in schema {namespace} ({where}):", file=out)
+    state = "published" if result.published else "NOT published: readers keep the previous build"
+    print(f"\nRun {result.run_id} ({state}); curated tables in schema {namespace} ({where}):",
+          file=out)
     width = max((len(t) for t in result.row_counts), default=10)
     for table, rows in sorted(result.row_counts.items()):
         print(f"  {table:<{width}}  {rows:>10,} rows", file=out)
@@ -48,7 +50,7 @@ def print_build_summary(result: BuildResult, lake, namespace: str, target: str =
     for name in result.warnings:
         print(f"  warn: {name}", file=out)
     if target == LOCAL:
-        from recover.ingest.duckdb_catalog import unmodelled_datasets
+        from recover.ingest.local_sink import unmodelled_datasets
 
         unmodelled = unmodelled_datasets(lake, namespace)
         if unmodelled:
@@ -56,6 +58,8 @@ def print_build_summary(result: BuildResult, lake, namespace: str, target: str =
                   f"{', '.join(unmodelled)}", file=out)
         if result.row_counts and parquet_dir(lake, namespace).exists():
             print(f"Parquet: {parquet_dir(lake, namespace)}", file=out)
+    if result.run_dir is not None:
+        print(f"Run artifacts: {result.run_dir}", file=out)
     print(f"Build time: {result.seconds:.1f} s", file=out)
     for failure in result.failures:
         print(f"FAILED {failure}", file=sys.stderr)

@@ -5,7 +5,9 @@
     plan.py            check everything before writing: archives, names, targets
     core.py            ingest(): plan, land every member, register the raw tables
     storage.py         local paths or S3, decided once (export reader and sink factory)
-    sinks.py           the Sink protocol; local_sink.py (+ duckdb_catalog.py) is the local one,
+    commits.py         commit records: an export is visible once all its members landed
+    sinks.py           the Sink protocol; local_sink.py is the local one (its raw views are made
+                       by dbt, macros/raw_views.sql),
                        recover.aws.s3_sink (+ glue_catalog) the S3 one
 
 Must not import dbt, and imports boto3/awswrangler only when an s3:// location is used.

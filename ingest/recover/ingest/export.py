@@ -50,6 +50,23 @@ _FLAG_UTF8 = 0x800
 Progress = Callable[[int], None]  # called with the member's bytes verified so far
 
 
+class LineCount:
+    """Lines of a member's uncompressed bytes (`\n`-terminated, plus an unterminated last one)."""
+
+    def __init__(self) -> None:
+        self._newlines = 0
+        self._last = b"\n"
+
+    def feed(self, data: bytes) -> None:
+        if data:
+            self._newlines += data.count(b"\n")
+            self._last = data[-1:]
+
+    @property
+    def total(self) -> int:
+        return self._newlines + (0 if self._last == b"\n" else 1)
+
+
 class ExportError(Exception):
     """An export that cannot be read; the message names the export (and member)."""
 
@@ -161,31 +178,34 @@ class Export:
     # -- public streams ---------------------------------------------------------------------
 
     def gzip_chunks(
-        self, member: Member, progress: Progress | None = None, *, recompress: bool = False
+        self, member: Member, progress: Progress | None = None, *, recompress: bool = False,
+        lines: LineCount | None = None,
     ) -> Iterator[bytes]:
         """The member as one gzip file, in chunks; gunzipped it is byte-identical to the member.
 
         Deflate members are copied without recompression (unless `recompress`); the last chunk
         (the trailer) is yielded only after the data verified, else CorruptMemberError.
+        `lines`, when given, counts the member's lines on the way (from the verifying inflate).
         """
         self._check_readable(member)
         if member.method == zipfile.ZIP_DEFLATED and not recompress:
-            yield from self._gzip_passthrough(member, progress)
+            yield from self._gzip_passthrough(member, progress, lines)
         else:
-            yield from self._gzip_recompressed(member, progress)
+            yield from self._gzip_recompressed(member, progress, lines)
 
-    def raw_chunks(self, member: Member, progress: Progress | None = None) -> Iterator[bytes]:
+    def raw_chunks(self, member: Member, progress: Progress | None = None,
+                   lines: LineCount | None = None) -> Iterator[bytes]:
         """The member's uncompressed bytes, in chunks, verified against CRC-32 and size."""
         self._check_readable(member)
         if member.method == zipfile.ZIP_DEFLATED:
-            check = _InflateCheck(self.label, member)
+            check = _InflateCheck(self.label, member, lines)
             for chunk in self._compressed_chunks(member):
                 yield from check.feed(chunk)
                 if progress:
                     progress(check.size)
             yield from check.finish()
         else:
-            yield from self._decoded_chunks(member, progress)
+            yield from self._decoded_chunks(member, progress, lines)
 
     # -- implementation ---------------------------------------------------------------------
 
@@ -237,8 +257,9 @@ class Export:
             remaining -= len(chunk)
             yield chunk
 
-    def _gzip_passthrough(self, member: Member, progress: Progress | None) -> Iterator[bytes]:
-        check = _InflateCheck(self.label, member)
+    def _gzip_passthrough(self, member: Member, progress: Progress | None,
+                          lines: LineCount | None) -> Iterator[bytes]:
+        check = _InflateCheck(self.label, member, lines)
         yield GZIP_HEADER
         for chunk in self._compressed_chunks(member):
             for _ in check.feed(chunk):
@@ -250,7 +271,8 @@ class Export:
             pass
         yield _gzip_trailer(member.crc32, member.uncompressed_size)
 
-    def _decoded_chunks(self, member: Member, progress: Progress | None) -> Iterator[bytes]:
+    def _decoded_chunks(self, member: Member, progress: Progress | None,
+                        lines: LineCount | None = None) -> Iterator[bytes]:
         """Uncompressed bytes via zipfile (any method it supports), with our own CRC/size check."""
         crc, size = 0, 0
         try:
@@ -258,6 +280,8 @@ class Export:
                 while chunk := stream.read(CHUNK_SIZE):
                     crc = zlib.crc32(chunk, crc)
                     size += len(chunk)
+                    if lines is not None:
+                        lines.feed(chunk)
                     if progress:
                         progress(size)
                     yield chunk
@@ -268,11 +292,12 @@ class Export:
         if crc != member.crc32 or size != member.uncompressed_size:
             raise self._corrupt(member, _mismatch(member, crc, size))
 
-    def _gzip_recompressed(self, member: Member, progress: Progress | None) -> Iterator[bytes]:
+    def _gzip_recompressed(self, member: Member, progress: Progress | None,
+                           lines: LineCount | None) -> Iterator[bytes]:
         source = (
-            self.raw_chunks(member, progress)
+            self.raw_chunks(member, progress, lines)
             if member.method == zipfile.ZIP_DEFLATED
-            else self._decoded_chunks(member, progress)
+            else self._decoded_chunks(member, progress, lines)
         )
         compressor = zlib.compressobj(RECOMPRESS_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
         yield GZIP_HEADER
@@ -286,9 +311,10 @@ class Export:
 class _InflateCheck:
     """Inflates a member's deflate stream chunk by chunk, tracking CRC-32 and length."""
 
-    def __init__(self, export: str, member: Member) -> None:
+    def __init__(self, export: str, member: Member, lines: LineCount | None = None) -> None:
         self._export = export
         self._member = member
+        self._lines = lines
         self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
         self.crc = 0
         self.size = 0
@@ -299,6 +325,8 @@ class _InflateCheck:
     def _account(self, out: bytes) -> bytes:
         self.crc = zlib.crc32(out, self.crc)
         self.size += len(out)
+        if self._lines is not None:
+            self._lines.feed(out)
         if self.size > self._member.uncompressed_size:
             raise self._corrupt(
                 f"corrupt member: more data than the {self._member.uncompressed_size} bytes "

@@ -14,12 +14,14 @@ from datetime import date
 # The grammar gives a subtype token only to these two data types (docs/data-contract.md). This is a rule of
 # the file-name grammar, not a list of data types: the registry stays the only list of those.
 SUBTYPED_TYPES = frozenset({"HealthKitV2Samples", "HealthKitV2Statistics"})
+HEALTHKIT_PREFIX = "HealthKitV2"  # only these names may carry the deletions token
+DELETED = "Deleted"
 
 # Tokens become a folder (`dataset=...`) and a file name in the lake, so the grammar only admits
 # plain alphanumeric tokens; real exports never use anything else.
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _TYPE_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-_DATE_TOKEN = re.compile(r"(?:(\d{8})-)?(\d{8})")
+_DATE_TOKEN = re.compile(r"(?:([0-9]{8})-)?([0-9]{8})")  # ASCII digits only, not Python's \d
 _DRIVE = re.compile(r"[A-Za-z]:")
 
 SUBFOLDER = "inside a sub-folder"  # the skip reason that deserves a warning
@@ -89,15 +91,22 @@ def parse_member_name(name: str) -> MemberName:
         raise MemberNameError(name, f"last token {date_token!r} is not YYYYMMDD or YYYYMMDD-YYYYMMDD")
     start = _parse_day(dates.group(1), name) if dates.group(1) else None
     end = _parse_day(dates.group(2), name)
+    if start is not None and start > end:
+        raise MemberNameError(name, f"start date {start} is after end date {end}")
 
     subtype = None
     if first in SUBTYPED_TYPES:
         if len(tokens) < 3:
             raise MemberNameError(name, f"{first} names need a subtype token")
         subtype = tokens[1]
-    data_type = first
-    if "HealthKitV2" in first and len(tokens) >= 3 and tokens[-2] == "Deleted":
-        data_type = f"{first}_Deleted"
+    deleted = [t for t in tokens[1:-1] if t.lower() == DELETED.lower()]
+    if any(t != DELETED for t in deleted):
+        raise MemberNameError(name, f"the deletions token must be spelled {DELETED!r} exactly, "
+                                    f"found {deleted[0]!r}")
+    if deleted and (not first.startswith(HEALTHKIT_PREFIX) or tokens[-2] != DELETED):
+        raise MemberNameError(name, f"{DELETED!r} belongs just before the dates of HealthKitV2 "
+                                    "names only")
+    data_type = f"{first}_{DELETED}" if deleted else first
     return MemberName(data_type, subtype, start, end, stem)
 
 

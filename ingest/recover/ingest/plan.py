@@ -21,7 +21,7 @@ from recover.ingest.names import (
 )
 from recover.ingest.sinks import Sink
 from recover.ingest.storage import Storage, UsageError
-from recover.lake import check_identifier, is_s3_uri, split_s3_uri
+from recover.lake import check_identifier, export_id, is_s3_uri, split_s3_uri
 
 Warn = Callable[[str], None]
 
@@ -42,7 +42,14 @@ class Landing:
 class ExportPlan:
     location: str  # a path or an s3:// URI
     cohort: str
+    export_id: str  # the export's id in the lake (its partition and commit record)
     landings: list[Landing] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "member (reason)"
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(split_s3_uri(self.location)[1] if is_s3_uri(self.location)
+                             else Path(self.location).name).name
 
 
 def default_cohort(export: str) -> str:
@@ -65,17 +72,35 @@ def checked(what: str, value: str, hint: str = "") -> str:
         raise UsageError(str(exc)) from None
 
 
+def _export_id(location: str) -> str:
+    name = PurePosixPath(split_s3_uri(location)[1]).name if is_s3_uri(location) \
+        else Path(location).name
+    try:
+        return export_id(name)
+    except ValueError as exc:
+        raise UsageError(f"{location}: {exc}") from None
+
+
 def plan(exports: Sequence[str], sink: Sink, cohort: str | None, storage: Storage,
          warn: Warn) -> tuple[list[ExportPlan], list[str]]:
     """Check everything that can be checked without writing; return the plans and skips."""
-    plans = []
+    plans: list[ExportPlan] = []
+    seen: dict[tuple[str, str], str] = {}  # (cohort, export id) -> location
     for location in exports:
-        if cohort is None:
-            derived = checked(f"{location}: cohort", default_cohort(location),
-                              " (the export's parent folder); pass --cohort")
-            plans.append(ExportPlan(location, derived))
-        else:
-            plans.append(ExportPlan(location, cohort))
+        export_cohort = cohort
+        if export_cohort is None:
+            export_cohort = checked(f"{location}: cohort", default_cohort(location),
+                                    " (the export's parent folder); pass --cohort")
+        ident = _export_id(location)
+        other = seen.get((export_cohort, ident))
+        if other == location:
+            warn(f"{location}: given twice; ingested once")
+            continue
+        if other is not None:
+            raise UsageError(f"{location}: same export id {ident!r} in cohort {export_cohort} "
+                             f"as {other}; ingest them separately")
+        seen[(export_cohort, ident)] = location
+        plans.append(ExportPlan(location, export_cohort, ident))
 
     skipped: list[str] = []
     targets: dict[str, tuple[str, str]] = {}  # raw file -> (export, member) landing there
@@ -88,20 +113,22 @@ def plan(exports: Sequence[str], sink: Sink, cohort: str | None, storage: Storag
                     if reason == SUBFOLDER:
                         warn(f"{export.label}: {member.name}: skipped, inside a sub-folder")
                     skipped.append(f"{export.label}: {member.name} ({reason})")
+                    export_plan.skipped.append(f"{member.name} ({reason})")
                     continue
                 try:
                     name = parse_member_name(member.name)
                 except MemberNameError as exc:
                     bad_names.append(exc)
                     continue
-                target = sink.target(name.data_type, export_plan.cohort, name.basename_no_ext)
                 where = f"{export.label}: {member.name}"
+                try:
+                    target = sink.target(name.data_type, export_plan.cohort,
+                                         export_plan.export_id, name.basename_no_ext)
+                except ValueError as exc:
+                    raise IngestError(f"{where}: cannot land: {exc}") from None
                 if target in targets:
-                    other_export, other_member = targets[target]
-                    if other_export == export.label:
-                        raise IngestError(f"{where}: lands on the same raw file as {other_member}")
-                    warn(f"{where}: replaces {other_export}: {other_member} "
-                         f"(same raw file {target.rsplit('/', 1)[-1]})")
+                    raise IngestError(f"{where}: lands on the same raw file as "
+                                      f"{targets[target][1]}")
                 targets[target] = (export.label, member.name)
                 export_plan.landings.append(
                     Landing(member.name, name, target, member.uncompressed_size)

@@ -19,7 +19,7 @@ import json
 from typing import Any
 
 from recover.lake import IDENTIFIER_PATTERN
-from recover.registry.layout import Child, Column, TableLayout, layouts, models
+from recover.registry.layout import Child, Column, TableLayout, json_split, layouts, models
 from recover.registry.model import Registry, Scalar
 
 HEADER = (
@@ -29,15 +29,19 @@ HEADER = (
 )
 
 
-def _column(c: Column | None) -> dict[str, Any] | None:
+def _column(c: Column | None, fields: dict | None = None) -> dict[str, Any] | None:
     if c is None:
         return None
-    return {"name": c.name, "root": c.root, "keys": list(c.keys), "curated": c.curated}
+    out = {"name": c.name, "root": c.root, "keys": list(c.keys), "curated": c.curated}
+    if fields is not None:
+        out["split"] = json_split(fields, (c.root, *c.keys))
+    return out
 
 
-def _child(c: Child) -> dict[str, Any]:
+def _child(c: Child, fields: dict) -> dict[str, Any]:
     return {
         "table": c.table, "path": c.path, "root": c.root, "keys": list(c.keys), "kind": c.kind,
+        "split": None if c.parent else json_split(fields, (c.root, *c.keys)),
         "parent": c.parent,
         "element_columns": [_column(x) for x in c.element_columns],
         "scalar_column": _column(c.scalar_column),
@@ -64,14 +68,17 @@ def layout_data(layout: TableLayout, reg: Registry) -> dict[str, Any]:
         },
         "raw_columns": [{"name": name, "scalar": isinstance(spec, Scalar)}
                         for name, spec in dt.fields.items()],
-        "columns": [_column(c) for c in layout.columns],
-        "json_strings": [{"path": j.path, "root": j.root, "keys": list(j.keys)}
+        "columns": [_column(c, dt.fields) for c in layout.columns],
+        "json_strings": [{"path": j.path, "root": j.root, "keys": list(j.keys),
+                          "split": json_split(dt.fields, (j.root, *j.keys))}
                          for j in layout.json_strings],
-        "children": [_child(c) for c in layout.children],
+        "children": [_child(c, dt.fields) for c in layout.children],
         "child_keys": list(layout.child_keys),
-        "paths": {root: [list(k) for k in keys] for root, keys in layout.paths.items()},
+        "line_paths": [list(p) for p in layout.line_paths],
         "parent_columns": [name for name, _ in layout.parent_columns],
         "expected_columns": list(dt.expected_columns),
+        "objects": [{"steps": list(o.steps), "path": o.path, "known": list(o.known)}
+                    for o in layout.objects],
     }
 
 

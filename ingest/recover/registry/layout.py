@@ -11,7 +11,7 @@ the end-to-end oracle read it from here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from recover.registry.model import Array, JsonString, OffsetMap, Scalar, Struct
@@ -44,6 +44,25 @@ class JsonStringPath:
     path: str  # e.g. Value, CustomFields_Symptoms
     root: str
     keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ObjectKeys:
+    """A JSON object of the record whose keys the registry declares (for schema-drift checks).
+
+    `steps` lead from the record to it: a key, or 0 for the first element of an array.
+    """
+
+    steps: tuple[str | int, ...]
+    known: tuple[str, ...]
+
+    @property
+    def path(self) -> str:
+        """Display form: `CustomFields`, `SleepLogDetails[]`, `Summaries[].Foo`."""
+        out = ""
+        for step in self.steps:
+            out += "[]" if step == 0 else (f".{step}" if out else str(step))
+        return out
 
 
 @dataclass(frozen=True)
@@ -87,8 +106,9 @@ class TableLayout:
     json_strings: tuple[JsonStringPath, ...]
     children: tuple[Child, ...]
     child_keys: tuple[str, ...]
-    # JSON paths below each raw column that staging extracts (for one-parse extraction)
-    paths: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    # every JSON path staging reads from a line (root field first), each once, in order
+    line_paths: tuple[tuple[str, ...], ...] = ()
+    objects: tuple[ObjectKeys, ...] = ()  # the record and its nested objects, with known keys
 
     @property
     def parent_columns(self) -> list[tuple[str, str]]:
@@ -233,20 +253,56 @@ def child_columns(layout: TableLayout, child: Child) -> list[tuple[str, str]]:
     return cols + [PARTITION_COLUMN]
 
 
+def object_keys(fields: dict[str, Field], steps: tuple[str | int, ...] = ()) -> list[ObjectKeys]:
+    """The record (steps ()) and every struct below it, array elements (first one) included;
+    JSON strings and offset maps are not objects with fixed keys."""
+    out = [ObjectKeys(steps, tuple(fields))]
+    for name, spec in fields.items():
+        if isinstance(spec, Struct):
+            out += object_keys(spec.fields, (*steps, name))
+        elif isinstance(spec, Array) and isinstance(spec.element, Struct):
+            out += object_keys(spec.element.fields, (*steps, name, 0))
+    return out
+
+
+def json_split(fields: dict[str, Field], path: tuple[str, ...]) -> int | None:
+    """Where `path` crosses a JSON string: the number of steps up to and including the string,
+    when more steps follow it (SymptomLog `Value.symptoms`: 1), else None. Such a path is read in
+    two parts: the string's text from the record, then the rest from that text."""
+    spec: Field | None = None
+    current: dict[str, Field] | None = fields
+    for i, step in enumerate(path):
+        if current is None or step not in current:
+            return None
+        spec = current[step]
+        if isinstance(spec, JsonString):
+            if i + 1 < len(path):
+                return i + 1
+            spec = spec.inner
+        current = spec.fields if isinstance(spec, Struct) else None
+    return None
+
+
+def read_path(fields: dict[str, Field], path: tuple[str, ...]) -> tuple[str, ...]:
+    """The part of `path` read from the record itself (up to a JSON string it crosses)."""
+    split = json_split(fields, path)
+    return path if split is None else path[:split]
+
+
 def table_layout(dt: DataType) -> TableLayout:
     keys = child_keys(dt)
     taken = {*CHILD_RESERVED, *(k.lower() for k in keys)}
     columns = tuple(leaves(dt.fields))
     strings = tuple(json_strings(dt.fields))
     children = tuple(_children(dt, dt.fields, "", None, None, taken))
-    paths: dict[str, list[tuple[str, ...]]] = {}
+    line_paths: list[tuple[str, ...]] = [(name,) for name in dt.fields]
     top_children = [c for c in children if c.parent is None]
     for item in [*columns, *top_children, *strings]:
-        if item.keys:
-            listed = paths.setdefault(item.root, [])
-            if item.keys not in listed:
-                listed.append(item.keys)
-    return TableLayout(dt, models(dt), columns, strings, children, keys, paths)
+        path = read_path(dt.fields, (item.root, *item.keys))
+        if path not in line_paths:
+            line_paths.append(path)
+    return TableLayout(dt, models(dt), columns, strings, children, keys, tuple(line_paths),
+                       tuple(object_keys(dt.fields)))
 
 
 def layouts(reg: Registry) -> dict[str, TableLayout]:
