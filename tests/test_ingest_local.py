@@ -308,3 +308,51 @@ def test_recover_cli_dispatches_to_the_ingest_sub_command(export, lake):
                           check=False)
     assert proc.returncode == 0, proc.stderr
     assert "landed  3 member(s)" in proc.stdout
+
+
+def test_a_name_too_long_to_land_is_refused_at_plan_time(cli, tmp_path, lake):
+    long_name = "HealthKitV2Samples_" + "X" * 240 + "_20230112-20230114.json"
+    export = write_export(tmp_path / "adults_v1" / EXPORT_NAME, {SLEEP: SLEEP_DATA, long_name: SLEEP_DATA})
+    code, _, err = cli("ingest", export, "--lake", lake, "--namespace", "dev")
+    assert code == 1
+    line = one_line(err)
+    assert "cannot land" in line and "longer than" in line and long_name in line
+    assert raw_files(lake) == {}
+
+
+def test_an_export_given_twice_is_ingested_once_and_says_so(cli, export, lake):
+    code, out, err = cli("ingest", export, export, "--lake", lake, "--namespace", "dev")
+    assert code == 0
+    assert f"{export}: given twice; ingested once" in err
+    assert "1 export(s)" in out
+    assert len(commits(lake)) == 1
+
+
+def test_reingesting_a_different_delivery_of_an_export_sweeps_the_members_it_no_longer_has(
+        cli, export, lake, tmp_path):
+    cli("ingest", export, "--lake", lake, "--namespace", "dev")
+    smaller = write_export(tmp_path / "again" / "adults_v1" / EXPORT_NAME, {SLEEP: SLEEP_DATA})
+    code, _, _ = cli("ingest", smaller, "--lake", lake, "--namespace", "dev")
+    assert code == 0
+    assert [Path(p).name for p in raw_files(lake)] == ["FitbitSleepLogs_20230112-20230114.ndjson.gz"]
+    (record,) = commits(lake)
+    assert [m["member"] for m in record["members"]] == [SLEEP]
+
+
+def test_temporary_files_of_a_killed_ingest_are_swept_when_the_export_is_ingested_again(
+        cli, export, lake):
+    cli("ingest", export, "--lake", lake, "--namespace", "dev")
+    folder = lake / f"dev/raw/dataset=FitbitSleepLogs/cohort=adults_v1/export={EXPORT_ID}"
+    stray = folder / ".FitbitSleepLogs_20230112-20230114.ndjson.gz.0123456789abcdef.tmp"
+    stray.write_bytes(b"half a member")
+    assert cli("ingest", export, "--lake", lake, "--namespace", "dev")[0] == 0
+    assert not stray.exists()
+    assert leftovers(lake) == []
+
+
+@pytest.mark.parametrize("odd", ["with'quote", "with[bracket]", "with space"])
+def test_any_lake_path_works(cli, export, tmp_path, odd):
+    lake = tmp_path / odd / "lake"
+    code, _, err = cli("ingest", export, "--lake", lake, "--namespace", "dev")
+    assert code == 0, err
+    assert len(commits(lake)) == 1

@@ -318,3 +318,38 @@ def test_the_handler_refuses_to_run_without_its_configuration(monkeypatch):
     monkeypatch.delenv("RECOVER_LAKE", raising=False)
     with pytest.raises(RuntimeError, match="RECOVER_LAKE"):
         lambda_handler.handler(sqs(s3_notification(EXPORT_KEY)), None)
+
+
+# -- malformed messages fail alone ------------------------------------------------------------
+
+
+def malformed_notification(**overrides) -> dict:
+    """An S3 notification whose record has one field replaced (a number key, a null name...)."""
+    body = s3_notification(EXPORT_KEY)
+    record = body["Records"][0]
+    for path, value in overrides.items():
+        target = record
+        *parents, leaf = path.split(".")
+        for step in parents:
+            target = target[step]
+        target[leaf] = value
+    return body
+
+
+@pytest.mark.parametrize("overrides", [{"s3.object.key": 12345}, {"eventName": None},
+                                       {"s3.bucket.name": ["x"]}, {"s3": "not an object"}])
+def test_a_malformed_message_fails_alone_and_the_good_export_in_the_batch_lands(s3, capsys, overrides):
+    put_export(s3)
+    event = sqs(malformed_notification(**overrides), s3_notification(EXPORT_KEY))
+    assert lambda_handler.handler(event, None) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    assert_landed(s3)
+    failed = [line for line in log_lines(capsys) if line["outcome"] == "failed"]
+    assert [line["message_id"] for line in failed] == ["msg-0"]
+
+
+def test_a_body_that_is_not_a_string_fails_its_message_only(s3):
+    put_export(s3)
+    event = sqs(s3_notification(EXPORT_KEY), s3_notification(EXPORT_KEY))
+    event["Records"][0]["body"] = {"Records": []}
+    assert lambda_handler.handler(event, None) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    assert_landed(s3)

@@ -18,6 +18,8 @@ COMMANDS = {
     "ingest": ("recover.commands.ingest", "land export members in the raw zone and register raw tables"),
     "build": ("recover.commands.build", "run the dbt build and publish the curated tables"),
     "demo": ("recover.commands.demo", "synthetic exports -> ingest -> build -> summary, on the local target"),
+    "status": ("recover.commands.status", "the exports of a namespace (committed, partial) and its published build"),
+    "registry": ("recover.commands.registry", "registry tools: `suggest` entries for unknown JSON paths"),
 }
 
 DESCRIPTION = "RECOVER data pipeline: exports -> raw zone -> curated Parquet tables."

@@ -159,7 +159,8 @@ from paths
 {%- endmacro %}
 
 {% macro default__recover_unnest_unknown_paths(expr, objects, alias) -%}
-    cross join unnest(concat(
+    {#- Trino's concat() needs two arrays or more -#}
+    cross join unnest({{ 'concat(' if objects | length > 1 else '(' }}
         {%- for o in objects %}
         transform(
             filter(

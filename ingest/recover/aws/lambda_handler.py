@@ -55,19 +55,31 @@ def process_event(
     """Ingest every export the event announces; return the SQS partial batch response."""
     failures: list[dict[str, str]] = []
     for message in s3_events.messages(event):
-        ok = True
-        if message.error is not None:
-            log(level="ERROR", outcome="failed", message_id=message.id, error=message.error)
+        try:
+            ok = process_message(message, lake, namespace, session, log)
+        except Exception as exc:  # noqa: BLE001 - whatever one message holds fails it alone
+            log(level="ERROR", outcome="failed", message_id=message.id,
+                error=f"{type(exc).__name__}: {exc}")
             ok = False
-        for what, why in message.ignored:
-            log(outcome="ignored", message_id=message.id, object=what, reason=why)
-        for obj in message.objects:
-            ok = ingest_object(obj, lake, namespace, session, log, message.id) and ok
         if not ok:
             if message.id is None:  # a direct invocation: raise so that Lambda retries it
                 raise RuntimeError("export ingest failed; see the log lines above")
-            failures.append({"itemIdentifier": message.id})
+            failures.append({"itemIdentifier": str(message.id)})
     return {"batchItemFailures": failures}
+
+
+def process_message(message: s3_events.Message, lake: str, namespace: str, session: Any,
+                    log: Log) -> bool:
+    """Ingest the exports of one message; False when any of them (or the message) failed."""
+    ok = True
+    if message.error is not None:
+        log(level="ERROR", outcome="failed", message_id=message.id, error=message.error)
+        ok = False
+    for what, why in message.ignored:
+        log(outcome="ignored", message_id=message.id, object=what, reason=why)
+    for obj in message.objects:
+        ok = ingest_object(obj, lake, namespace, session, log, message.id) and ok
+    return ok
 
 
 def ingest_object(

@@ -55,11 +55,18 @@ def messages(event: dict[str, Any]) -> list[Message]:
     ):
         return [_sqs_message(record) for record in records]
     message = Message(id=None)
+    _parse_safely(event, message)
+    return [message]
+
+
+def _parse_safely(body: Any, message: Message) -> None:
+    """Parse one message's body; anything wrong with it becomes that message's error."""
     try:
-        _parse_body(event, message)
+        _parse_body(body, message)
     except EventError as exc:
         message.error = str(exc)
-    return [message]
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        message.error = f"unexpected message shape: {type(exc).__name__}: {exc}"
 
 
 def ignore_reason(key: str) -> str | None:
@@ -86,15 +93,15 @@ def cohort_of(key: str, namespace: str) -> str:
 
 def _sqs_message(record: dict[str, Any]) -> Message:
     message = Message(id=record.get("messageId"))
+    if not isinstance(record.get("body"), str):
+        message.error = "SQS body is not a string"
+        return message
     try:
         body = json.loads(record.get("body") or "")
     except json.JSONDecodeError as exc:
         message.error = f"SQS body is not JSON: {exc}"
         return message
-    try:
-        _parse_body(body, message)
-    except EventError as exc:
-        message.error = str(exc)
+    _parse_safely(body, message)
     return message
 
 
@@ -121,9 +128,13 @@ def _parse_body(body: Any, message: Message) -> None:
         try:
             name = record["eventName"]
             bucket = record["s3"]["bucket"]["name"]
-            key = unquote_plus(record["s3"]["object"]["key"])
+            key = record["s3"]["object"]["key"]
         except (KeyError, TypeError):
             raise EventError("S3 notification record without eventName, bucket or key") from None
+        if not all(isinstance(v, str) for v in (name, bucket, key)):
+            raise EventError("S3 notification record whose eventName, bucket or key is not a "
+                             f"string: {name!r}, {bucket!r}, {key!r}")
+        key = unquote_plus(key)
         if not name.startswith("ObjectCreated:"):
             message.ignored.append((f"s3://{bucket}/{key}", f"event {name}"))
             continue
@@ -136,6 +147,8 @@ def _eventbridge(body: dict[str, Any], message: Message) -> None:
         key = body["detail"]["object"]["key"]
     except (KeyError, TypeError):
         raise EventError("EventBridge S3 event without detail.bucket.name or detail.object.key") from None
+    if not isinstance(bucket, str) or not isinstance(key, str):
+        raise EventError(f"EventBridge S3 event whose bucket or key is not a string: {bucket!r}, {key!r}")
     if body.get("detail-type") != "Object Created":
         message.ignored.append((f"s3://{bucket}/{key}", f"detail-type {body.get('detail-type')}"))
         return

@@ -131,6 +131,21 @@ class S3Sink:
         except (BotoCoreError, ClientError) as exc:
             raise SinkError(f"cannot list the commit records of {self.root}: {exc}") from None
 
+    def landed(self) -> dict[tuple[str, str], list[str]]:
+        out: dict[tuple[str, str], list[str]] = {}
+        try:
+            for page in self._client.get_paginator("list_objects_v2").paginate(
+                    Bucket=self.bucket, Prefix=self.prefix + raw_prefix(self.namespace) + "dataset="):
+                for obj in page.get("Contents", []):
+                    parts = obj["Key"].split("/")
+                    cohort = next((p[7:] for p in parts if p.startswith("cohort=")), None)
+                    export = next((p[7:] for p in parts if p.startswith("export=")), None)
+                    if cohort and export:
+                        out.setdefault((cohort, export), []).append(f"s3://{self.bucket}/{obj['Key']}")
+        except (BotoCoreError, ClientError) as exc:
+            raise SinkError(f"cannot list {self.root}: {exc}") from None
+        return out
+
     def register(self, commits: Sequence[Commit], types: Registry) -> str:
         result = glue_catalog.register_raw_tables(self._session, self.root, self.namespace,
                                                   commits, types)

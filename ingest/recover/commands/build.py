@@ -9,6 +9,7 @@ published), 2 bad arguments, 75 another build of the namespace is running, 130/1
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -31,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="dbt target (default: local; namespace/prod run dbt on Athena)")
     parser.add_argument("--select", "-s", nargs="+", help="dbt node selection")
     parser.add_argument("--exclude", nargs="+", help="dbt nodes to exclude")
+    parser.add_argument("--max-rejected-share", type=float, metavar="SHARE",
+                        help="fail the build when a raw file's share of rejected lines exceeds "
+                             "SHARE (0..1; default 0.05, or $RECOVER_MAX_REJECTED_SHARE)")
     parser.add_argument("--no-parquet", action="store_true",
                         help="local target: skip the Parquet export of the curated tables")
 
@@ -51,6 +55,11 @@ def run(args: argparse.Namespace) -> int:
     if args.target == LOCAL and is_s3_uri(args.lake):
         print(f"{PROG}: error: the local target needs a local --lake directory", file=sys.stderr)
         return 2
+    if args.max_rejected_share is not None:
+        if not 0 <= args.max_rejected_share <= 1:
+            print(f"{PROG}: error: --max-rejected-share must be between 0 and 1", file=sys.stderr)
+            return 2
+        os.environ["RECOVER_MAX_REJECTED_SHARE"] = str(args.max_rejected_share)
     lake = args.lake if is_s3_uri(args.lake) else Path(args.lake).resolve()
     counter = NodeCounter(sys.stderr)
     previous = signal.signal(signal.SIGTERM, _terminated)

@@ -85,6 +85,13 @@ class LocalSink:
     def committed(self) -> list[Commit]:
         return local_commits(self.lake, self.namespace)
 
+    def landed(self) -> dict[tuple[str, str], list[str]]:
+        out: dict[tuple[str, str], list[str]] = {}
+        for folder in sorted(Path(self.root).glob("dataset=*/cohort=*/export=*")):
+            key = (folder.parent.name.removeprefix("cohort="), folder.name.removeprefix("export="))
+            out.setdefault(key, []).extend(str(p) for p in sorted(folder.iterdir()))
+        return out
+
     def register(self, commits: Sequence[Commit], types: Registry) -> str:
         return (f"committed {len(commits)} export(s); the raw views of {self.namespace}_raw "
                 "are made from the commit records by the next `recover build`")

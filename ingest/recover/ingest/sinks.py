@@ -77,6 +77,10 @@ class Sink(Protocol):
         """Every commit record of the namespace."""
         ...
 
+    def landed(self) -> dict[tuple[str, str], list[str]]:
+        """Raw files by (cohort, export id), committed or not: what the raw zone holds."""
+        ...
+
     def register(self, commits: Sequence[Commit], types: Registry) -> str:
         """Make committed exports visible to the raw tables; return one summary line."""
         ...
