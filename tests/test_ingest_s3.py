@@ -332,3 +332,20 @@ def test_reading_an_export_from_s3_never_fetches_it_whole(s3):
         sizes = [len(chunk) for chunk in export.gzip_chunks(export.members[0])]
     assert max(sizes) <= 1 << 20
     assert sum(sizes) > 3 * PART_SIZE
+
+
+def test_an_ingest_killed_between_commit_and_registration_is_repaired_by_the_next_sync(s3, glue, export):
+    import os
+    import subprocess
+    import sys
+
+    from recover.build.core import sync_raw_partitions
+
+    env = {**os.environ, "RECOVER_FAULT_POINT": "ingest.before_register"}
+    proc = subprocess.run([sys.executable, "-m", "recover.cli", "ingest", export, "--lake", LAKE,
+                           "--namespace", NS], env=env, capture_output=True, check=False)
+    assert proc.returncode == -9  # SIGKILL at the fault point
+    assert commit_records(s3) == [f"{RAW}/_exports/adults_v1/{EXPORT_ID}.json"]
+    assert "dev_raw" not in databases(glue)  # committed, not yet visible to Athena
+    assert "3 partition(s)" in sync_raw_partitions(LAKE, NS)
+    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1", EXPORT_ID]]

@@ -153,12 +153,24 @@ def _build_local(lake: Path, namespace: str, select: list[str] | None,
     return result
 
 
+def sync_raw_partitions(lake: str, namespace: str) -> str:
+    """Register every committed export with the Glue raw tables (idempotent): repairs an ingest
+    that died between writing an export's commit record and registering its partitions."""
+    from recover import registry
+    from recover.ingest.storage import Storage
+
+    sink = Storage().sink(lake, namespace)
+    return sink.register(sink.committed(), registry.load())
+
+
 def _build_remote(lake: str, namespace: str, select: list[str] | None,
                   exclude: list[str] | None, target: str, on_node: NodeProgress | None,
                   run_id: str) -> BuildResult:
     started = time.monotonic()
     home = Path.cwd() / ".recover" / namespace
     with namespace_lock(home, namespace, run_id):
+        if target in ATHENA_TARGETS:
+            sync_raw_partitions(lake, namespace)
         result = _run(lake, namespace, target, home, run_id, select, exclude, on_node, {})
         result.published = result.ok
     result.seconds = time.monotonic() - started
