@@ -48,6 +48,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from recover import registry
 from recover.ingest.names import admitted, parse_member_name
+from recover.lake import export_id
 
 READ_SIZE = 8 << 20
 GZIP_LEVEL = 6
@@ -71,10 +72,10 @@ SNAPSHOT_MAPS = [("EpochSummaries", "Value", float)]  # inside GarminHealthSnaps
 
 # ------------------------------------------------------------------------------ ingest
 
-def raw_path(lake: Path, namespace: str, cohort: str, member: str) -> Path:
+def raw_path(lake: Path, namespace: str, cohort: str, export: str, member: str) -> Path:
     name = parse_member_name(member)
     return (lake / namespace / "raw" / f"dataset={name.data_type}" / f"cohort={cohort}"
-            / f"{name.basename_no_ext}.ndjson.gz")
+            / f"export={export_id(export)}" / f"{name.basename_no_ext}.ndjson.gz")
 
 
 def ingest(exports: list[Path], lake: Path, namespace: str) -> int:
@@ -85,7 +86,7 @@ def ingest(exports: list[Path], lake: Path, namespace: str) -> int:
             for info in archive.infolist():
                 if not admitted(info.filename, info.file_size):
                     continue
-                target = raw_path(lake, namespace, cohort, info.filename)
+                target = raw_path(lake, namespace, cohort, export.name, info.filename)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_name(f".{target.name}.tmp")
                 with archive.open(info) as source, tmp.open("wb") as raw:
@@ -160,7 +161,7 @@ def transform_json(record: dict, data_type: str, start: str | None, end: str, co
 
 def raw_files(lake: Path, namespace: str, data_type: str) -> list[Path]:
     folder = lake / namespace / "raw" / f"dataset={data_type}"
-    return sorted(folder.glob("cohort=*/*.ndjson.gz"))
+    return sorted(folder.glob("cohort=*/export=*/*.ndjson.gz"))
 
 
 def records(path: Path, data_type: str) -> Iterator[dict]:

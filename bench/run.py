@@ -226,7 +226,7 @@ def bench_size(size: Size, scratch: Path, log, quiet: Quiet) -> dict:
                             parquet_tables=sum(1 for p in parquet.iterdir() if p.is_dir()),
                             duckdb_bytes=(lake / NAMESPACE / "recover.duckdb").stat().st_size,
                             parent_rows=sum(parent_rows(lake).values()),
-                            **dbt_nodes(lake / NAMESPACE / "target"))
+                            **dbt_nodes(max((lake / NAMESPACE / "runs").iterdir())))
     log(f"[{size.label}] build ours: {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB")
 
     floor_out = root / "floor"

@@ -6,11 +6,12 @@
   `cohort` is always the last column (the partition column on Athena).
 -#}
 {#- Engine-specific table settings of the curated tables (DuckDB: plain tables, exported to
-    Parquet by `recover build`; Athena/Trino: Parquet partitioned by cohort). -#}
+    Parquet by `recover build`; Athena/Trino: Parquet partitioned by cohort; on Athena each build
+    writes its own folder under the table's fixed prefix, recover_published_location()). -#}
 {% macro recover_curated_config() %}
     {%- if target.type == 'athena' -%}
         {{ config(format='parquet', partitioned_by=['cohort'], table_type='hive',
-                  s3_data_naming='schema_table_unique') }}
+                  external_location=recover_published_location(model.name)) }}
     {%- elif target.type == 'trino' -%}
         {{ config(properties={'format': "'PARQUET'", 'partitioned_by': "ARRAY['cohort']"}) }}
     {%- endif -%}

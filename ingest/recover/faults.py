@@ -5,7 +5,7 @@ SIGKILL the first time it reaches that point, exactly as an operator's `kill -9`
 machine would; `RECOVER_FAULT_COUNT=N` waits for the N-th time. Unset, a point costs one
 dictionary lookup. The points: ingest.after_member, ingest.before_commit,
 ingest.before_register, build.after_dbt, build.during_parquet, build.before_publish,
-build.after_publish.
+build.after_publish, publish.after_table (Athena).
 """
 
 from __future__ import annotations

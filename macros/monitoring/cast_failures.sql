@@ -6,6 +6,7 @@
     the intermediate tables, not the staging views, keeps the raw zone to one JSON parse for the
     data. -#}
 {% macro recover_cast_failures() %}
+{{ recover_published_config() }}
 {%- set parts = [] -%}
 {%- for name in recover_registry()['types'] -%}
     {%- set t = recover_layout(name) -%}

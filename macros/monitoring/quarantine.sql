@@ -7,6 +7,7 @@
   `recover registry suggest` prints registry entries for the paths of schema_drift.
 -#}
 {% macro recover_rejected_records() %}
+{{ recover_published_config() }}
 {%- set groups = recover_registry()['groups'] -%}
 with profile as (
 {% for group in groups %}
@@ -41,6 +42,7 @@ left join files as f on f.data_type = r.data_type and f.source_path = r.source_p
 
 
 {% macro recover_schema_drift() %}
+{{ recover_published_config() }}
 {%- set groups = recover_registry()['groups'] -%}
 with profile as (
 {% for group in groups %}

@@ -13,7 +13,7 @@
   first element of arrays of objects); JSON strings and offset maps hold no fixed keys.
 -#}
 {% macro recover_raw_profile(group) %}
-{{ config(schema='intermediate') }}
+{{ recover_helper_config() }}
 {%- set names = [] -%}
 {%- for name in recover_registry()['groups'][group] -%}
     {%- set t = recover_layout(name) -%}

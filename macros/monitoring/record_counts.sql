@@ -7,13 +7,20 @@
     DROP_DELETED_SAMPLES  after HealthKit deletions (HealthKit types only)
     WRITE                 rows of the curated parent table
   plus, for HealthKit, READ and DROP_DUPLICATES of the `_Deleted` table under `{type}_deleted`.
-  Each run appends its counts with the run's id (dbt invocation_id) and start time.
+  Each run adds its counts, with the run's id (recover build's run id, else dbt's invocation id)
+  and start time, to the history of the published table: a table, not an incremental model, so
+  that a build that is never published never adds to what readers see (docs/reliability.md).
 -#}
 {% macro recover_record_counts() %}
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ recover_published_config() }}
 {#- One small table per group of data types (record_counts__{group}), unioned here: a single
     query over every raw table would exceed Trino/Athena's stage limit (150). -#}
 {%- set groups = recover_registry()['groups'] -%}
+{%- set run_id = env_var('RECOVER_RUN_ID', invocation_id) -%}
+{#- The published history: the namespace's own record_counts (on Athena the build writes a
+    candidate schema; readers' tables are in the namespace's schema). -#}
+{%- set history = adapter.get_relation(database=this.database, schema=target.schema,
+                                       identifier=this.identifier) if execute else none -%}
 with counts as (
 {% for group in groups %}
     select * from {{ ref('record_counts__' ~ group) }}
@@ -25,16 +32,22 @@ select
     data_type,
     event,
     export_end_date,
-    row_count,
-    '{{ invocation_id }}' as run_id,
+    cast(row_count as bigint) as row_count,
+    '{{ run_id }}' as run_id,
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as run_started_at
 from counts
+{%- if history is not none %}
+union all
+select data_type, event, export_end_date, cast(row_count as bigint), run_id, run_started_at
+from {{ history }}
+where run_id <> '{{ run_id }}'
+{%- endif %}
 {% endmacro %}
 
 
 {#- The counts of one device group's data types (a table rebuilt on every run). -#}
 {% macro recover_record_counts_group(group) %}
-{{ config(schema='intermediate') }}
+{{ recover_helper_config() }}
 {%- set profile = ref('raw_profile__' ~ group) -%}
 {%- set parts = [] -%}
 {%- for name in recover_registry()['groups'][group] -%}

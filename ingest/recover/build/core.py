@@ -46,6 +46,7 @@ class BuildResult:
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     row_counts: dict[str, int] = field(default_factory=dict)  # curated table -> rows
+    locations: dict[str, str] = field(default_factory=dict)  # Athena: published table -> data
     run_dir: Path | None = None
 
 
@@ -169,9 +170,24 @@ def _build_remote(lake: str, namespace: str, select: list[str] | None,
     started = time.monotonic()
     home = Path.cwd() / ".recover" / namespace
     with namespace_lock(home, namespace, run_id):
+        session = None
         if target in ATHENA_TARGETS:
+            import boto3
+
+            from recover.build import athena_publish
+
+            session = boto3.Session()
             sync_raw_partitions(lake, namespace)
+            athena_publish.clear_candidates(session, namespace)
         result = _run(lake, namespace, target, home, run_id, select, exclude, on_node, {})
-        result.published = result.ok
+        faults.point("build.after_dbt")
+        if result.ok and session is not None:
+            faults.point("build.before_publish")
+            bucket = split_s3_uri(lake)[0]
+            published = athena_publish.publish(session, bucket, namespace, run_id)
+            result.locations = published.tables
+            result.published = True
+        elif result.ok:
+            result.published = True  # trino: tables are written in place (a test engine)
     result.seconds = time.monotonic() - started
     return result

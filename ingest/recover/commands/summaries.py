@@ -42,6 +42,8 @@ def print_build_summary(result: BuildResult, lake, namespace: str, target: str =
     width = max((len(t) for t in result.row_counts), default=10)
     for table, rows in sorted(result.row_counts.items()):
         print(f"  {table:<{width}}  {rows:>10,} rows", file=out)
+    for table, location in sorted(result.locations.items()):
+        print(f"  {table}  {location}", file=out)
     built = sum(1 for s in result.models.values() if s == "success")
     tests = result.tests
     print(f"\nModels built: {built}/{len(result.models)}   Tests: {tests.get('pass', 0)} passed, "
