@@ -36,10 +36,10 @@ def ingest_all(lake: Path, exports: list[Path]) -> None:
     ingest([str(p) for p in exports], lake, NS)
 
 
-def read_table(lake: Path, table: str) -> list[dict]:
+def read_table(lake: Path, table: str, schema: str = NS) -> list[dict]:
     con = duckdb.connect(str(lake / NS / "recover.duckdb"), read_only=True)
     try:
-        rel = con.sql(f'select * from "{NS}"."{table}"')
+        rel = con.sql(f'select * from "{schema}"."{table}"')
         return [dict(zip(rel.columns, row)) for row in rel.fetchall()]
     finally:
         con.close()
@@ -123,6 +123,31 @@ def test_curated_table_matches_reference(full_lake, expected, table):
         diffs = {c for m, e in zip(missing, extra) for c, a, b in zip(columns, m, e) if a != b}
         pytest.fail(f"{table}: {len(actual)} rows vs {len(want)} expected; columns differing in "
                     f"the first mismatches: {sorted(diffs)}\nmissing: {missing[:1]}\nextra: {extra[:1]}")
+
+
+@pytest.mark.parametrize("table", layout.restricted_tables(registry.load()))
+def test_restricted_table_matches_reference(full_lake, expected, table):
+    actual = read_table(full_lake, table, schema=f"{NS}_restricted")
+    columns = list(actual[0]) if actual else []
+    assert actual, table
+    assert as_multiset(actual, columns) == as_multiset(expected[table], columns), table
+
+
+def test_no_personal_column_is_in_the_analysts_schema(full_lake):
+    reg = registry.load()
+    con = duckdb.connect(str(full_lake / NS / "recover.duckdb"), read_only=True)
+    try:
+        public = {(t, c) for t, c in con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = ?",
+            [NS]).fetchall()}
+    finally:
+        con.close()
+    for dtype in reg.primary():
+        t = layout.table_layout(dtype)
+        personal = {(t.models.parent, c.name) for c in t.personal_columns}
+        personal |= {(c.table, e.name) for c in t.children for e in c.personal_columns}
+        assert not personal & public, dtype.name
+    assert ("dataset_enrolledparticipants", "BirthYear") in public
 
 
 def test_every_data_type_has_rows(full_lake, expected):
