@@ -51,6 +51,7 @@ def model_files(reg: registry.Registry, all_layouts: dict[str, TableLayout]) -> 
             f"{{{{ recover_raw_profile('{group}') }}}}\n")
     files[MODELS / "monitoring" / "rejected_records.sql"] = "{{ recover_rejected_records() }}\n"
     files[MODELS / "monitoring" / "schema_drift.sql"] = "{{ recover_schema_drift() }}\n"
+    files[MODELS / "monitoring" / "export_freshness.sql"] = "{{ recover_export_freshness() }}\n"
     files[MODELS / "monitoring" / "record_counts.sql"] = "{{ recover_record_counts() }}\n"
     files[MODELS / "monitoring" / "cast_failures.sql"] = "{{ recover_cast_failures() }}\n"
     files[ROOT / "macros" / "generated" / "registry_data.sql"] = dbt_data.registry_macros(reg)
@@ -159,6 +160,19 @@ def monitoring_yaml(reg: registry.Registry) -> dict:
                 {"name": "last_export", "description": "Last export (by id) holding it."},
                 {"name": "example_value", "description": "One value, as JSON text (200 characters at most)."},
                 {"name": "value_kind", "description": "JSON kind of the example: string, int, double, boolean, object, array, null."},
+            ],
+        },
+        {
+            "name": "export_freshness",
+            "description": "Per cohort, its newest committed export and how many days before the "
+            "build it was created; a warn-severity test reports a cohort with no export for more "
+            "than 8 days (dbt var recover_freshness_days).",
+            "columns": [
+                {"name": "cohort", "description": "Cohort."},
+                {"name": "last_export", "description": "Id of its newest committed export."},
+                {"name": "last_export_date", "description": "Creation date of that export (from its id)."},
+                {"name": "days_before_build", "description": "Days from that date to the build's start.",
+                 "data_tests": [{"recover_at_most": WARN}]},
             ],
         },
         {

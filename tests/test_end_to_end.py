@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from recover import lake as lake_ids
 from recover import registry
 from recover.build import build, dbt_env
 from recover.build.dbt_runner import PROJECT_DIR
@@ -214,3 +215,31 @@ def test_an_empty_lake_still_yields_every_table_empty(tmp_path):
     for table in all_tables():
         assert read_table(lake, table) == []
     shutil.rmtree(lake)
+
+
+def test_export_freshness_names_each_cohorts_newest_export(full_lake, series):
+    rows = {r["cohort"]: r for r in read_table(full_lake, "export_freshness")}
+    newest = {}
+    for path in series:
+        export = lake_ids.export_id(path.name)
+        newest[path.parent.name] = max(newest.get(path.parent.name, ""), export)
+    assert {c: r["last_export"] for c, r in rows.items()} == newest
+    for row in rows.values():
+        assert row["last_export_date"] == dt.date.fromisoformat(row["last_export"][:10])
+        assert row["days_before_build"] == (dt.date.today() - row["last_export_date"]).days
+
+
+def test_a_named_selector_builds_only_its_tables_and_their_parents(tmp_path, series, expected):
+    lake = tmp_path / "lake"
+    ingest_all(lake, series)
+    result = build(lake, NS, selector="fitbit")
+    assert result.ok, result.failures
+    run = max((lake / NS / "runs").iterdir())
+    results = json.loads((run / "run_results.json").read_text())["results"]
+    models = {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")}
+    assert "dataset_fitbitsleeplogs" in models and "stg_recover__fitbit_sleep_logs" in models
+    assert not any("garmin" in m or "healthkit" in m for m in models), sorted(models)
+    want = expected["dataset_fitbitsleeplogs"]
+    actual = read_table(lake, "dataset_fitbitsleeplogs")
+    columns = list(actual[0])
+    assert as_multiset(actual, columns) == as_multiset(want, columns)
