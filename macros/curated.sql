@@ -28,11 +28,37 @@
 {%- if not execute -%}
 select * from {{ upstream }}
 {%- elif path is none -%}
-{{ recover_parent_sql(t, upstream) }}
+{{ recover_with_history(t, upstream, recover_parent_sql(t, recover_changed_rows(upstream))) }}
 {%- else -%}
-{{ recover_child_sql(t, upstream, recover_child_layout(t, path)) }}
+{{ recover_with_history(t, upstream, recover_child_sql(t, recover_changed_rows(upstream), recover_child_layout(t, path))) }}
 {%- endif %}
 {% endmacro %}
+
+
+{#- The intermediate rows a build computed: all of them on a full build, on an incremental one
+    those of the keys its exports touched (macros/incremental.sql). -#}
+{% macro recover_changed_rows(upstream) -%}
+    {%- if recover_is_incremental() -%}
+        (select * from {{ upstream }} where _run_id = '{{ recover_run_id() }}') as changed_rows
+    {%- else -%}
+        {{ upstream }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A curated (or restricted) table from the rows of `sql`, computed from recover_changed_rows:
+    on an incremental build, plus the published rows of every key it did not touch. -#}
+{% macro recover_with_history(t, upstream, sql) -%}
+    {%- if recover_is_incremental() -%}
+{{ recover_untouched_rows(t['index'], '(select ' ~ recover_key_list(t) ~ ' from ' ~ upstream ~ " where _run_id = '" ~ recover_run_id() ~ "')") }}
+union all
+select * from (
+{{ sql }}
+) as recomputed
+    {%- else -%}
+{{ sql }}
+    {%- endif -%}
+{%- endmacro %}
 
 
 {% macro recover_parent_sql(t, upstream) %}
@@ -170,6 +196,7 @@ select * from elements
 {%- if not execute -%}
 select * from {{ upstream }}
 {%- elif path is none -%}
+{%- set sql -%}
 select
     {%- for k in t['index'] %}
     {{ adapter.quote(k) }},
@@ -178,9 +205,11 @@ select
     {{ adapter.quote(c.name) }},
     {%- endfor %}
     cohort
-from {{ upstream }}
+from {{ recover_changed_rows(upstream) }}
 where not _is_deleted
+{%- endset -%}
+{{ recover_with_history(t, upstream, sql) }}
 {%- else -%}
-{{ recover_child_sql(t, upstream, recover_child_layout(t, path), personal=true) }}
+{{ recover_with_history(t, upstream, recover_child_sql(t, recover_changed_rows(upstream), recover_child_layout(t, path), personal=true)) }}
 {%- endif %}
 {% endmacro %}

@@ -36,10 +36,10 @@ def model_files(reg: registry.Registry, all_layouts: dict[str, TableLayout]) -> 
     files: dict[Path, str] = {}
     for name, t in all_layouts.items():
         files[MODELS / "staging" / f"{t.models.staging}.sql"] = f"{{{{ recover_staging('{name}') }}}}\n"
-        if t.data_type.is_deleted:
-            continue
         files[MODELS / "intermediate" / f"{t.models.deduplicated}.sql"] = (
             f"{{{{ recover_deduplicate('{name}') }}}}\n")
+        if t.data_type.is_deleted:
+            continue
         files[MODELS / "curated" / f"{t.models.parent}.sql"] = f"{{{{ recover_curated('{name}') }}}}\n"
         for child in t.children:
             files[MODELS / "curated" / f"{child.table}.sql"] = (
@@ -219,6 +219,12 @@ def intermediate_yaml(all_layouts: dict[str, TableLayout]) -> dict:
     models = []
     for name, t in all_layouts.items():
         if t.data_type.is_deleted:
+            models.append({
+                "name": t.models.deduplicated,
+                "description": f"{name}: the deleted keys ({', '.join(t.data_type.index)}), one "
+                               "row each (its latest delivery), across all exports and cohorts.",
+                "config": {"tags": [t.data_type.group]},
+            })
             continue
         deletions = "; `_is_deleted` marks HealthKit deletions." if t.data_type.group == "healthkit" else "."
         models.append({

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from recover import faults
+from recover.build.state import BuildState
 
 CANDIDATE = "_candidate"
 RESTRICTED = "_restricted"  # personal data: its own Glue database, published the same way
@@ -92,8 +93,17 @@ def _partition_input(partition: dict) -> dict:
     return {k: partition[k] for k in _PARTITION_INPUT_KEYS if k in partition}
 
 
-def publish(session: Any, bucket: str, namespace: str, run_id: str) -> Published:
-    """Point every table of `{ns}` at the candidate's data; write the manifest; expire old data."""
+def published_state(session: Any, bucket: str, namespace: str) -> BuildState | None:
+    """The state of the published build (recover/build/state.py), kept in the manifest."""
+    state = _read_manifest(session.client("s3"), bucket, namespace).get("state")
+    return BuildState.from_json(state) if state else None
+
+
+def publish(session: Any, bucket: str, namespace: str, run_id: str,
+            state: BuildState | None = None) -> Published:
+    """Point every table of `{ns}` at the candidate's data; write the manifest (with the build's
+    state, last: until then the next build re-applies exports already in some tables, which
+    changes nothing); expire old data."""
     started = datetime.now(UTC)
     glue, s3 = session.client("glue"), session.client("s3")
     result = Published(run_id)
@@ -114,15 +124,19 @@ def publish(session: Any, bucket: str, namespace: str, run_id: str) -> Published
             all_candidates.append((source, name))
             faults.point("publish.after_table")
     previous = _read_manifest(s3, bucket, namespace)
+    # a selective build publishes some tables: the others stay as the previous manifest has them
     manifest = {"run_id": run_id, "previous_run_id": previous.get("run_id"),
-                "published_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "tables": result.tables,
+                "published_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "tables": {**previous.get("tables", {}), **result.tables},
                 "previous_tables": previous.get("tables", {})}
+    if state is not None:
+        manifest["state"] = json.loads(state.to_json())
     s3.put_object(Bucket=bucket, Key=f"{namespace}/{MANIFEST}",
                   Body=(json.dumps(manifest, indent=1) + "\n").encode(),
                   ContentType="application/json")
     for source, name in all_candidates:
         glue.delete_table(DatabaseName=source, Name=name)
-    result.expired = _expire(s3, bucket, namespace, result.tables, manifest["previous_tables"])
+    result.expired = _expire(s3, bucket, namespace, manifest["tables"], manifest["previous_tables"])
     result.seconds = (datetime.now(UTC) - started).total_seconds()
     return result
 

@@ -25,6 +25,7 @@ import os
 import shutil
 from pathlib import Path
 
+from recover.build.state import STATE_FILE, BuildState
 from recover.lake import DATABASE_FILE, file_mode, make_dirs
 
 BUILDS = "builds"
@@ -86,6 +87,14 @@ def published_database(home: Path) -> Path | None:
     """The database readers see now, if any (a pre-publishing lake's plain file included)."""
     path = Path(home) / DATABASE_FILE
     return path if path.exists() else None
+
+
+def published_state(home: Path) -> BuildState | None:
+    """The state of the build readers see (None before the first, or for a build without)."""
+    try:
+        return BuildState.from_json((Path(home) / CURRENT / STATE_FILE).read_bytes())
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def published_run(home: Path) -> str | None:

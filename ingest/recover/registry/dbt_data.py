@@ -75,6 +75,7 @@ def layout_data(layout: TableLayout, reg: Registry) -> dict[str, Any]:
                    "parent": layout.models.parent},
         "deletions": None if deletions is None else {
             "name": deletions.name, "staging": models(deletions).staging,
+            "deduplicated": models(deletions).deduplicated,
         },
         "raw_columns": [{"name": name, "scalar": isinstance(spec, Scalar)}
                         for name, spec in dt.fields.items()],

@@ -108,7 +108,7 @@ class Models:
     """The dbt model names of one data type."""
 
     staging: str
-    deduplicated: str | None  # primary types only
+    deduplicated: str  # one row per key (for a `_Deleted` type: the deleted keys)
     parent: str | None  # primary types only
 
 
@@ -177,7 +177,7 @@ def parent_table(dt: DataType) -> str:
 def models(dt: DataType) -> Models:
     s = snake(dt.name)
     if dt.is_deleted:
-        return Models(f"stg_recover__{s}", None, None)
+        return Models(f"stg_recover__{s}", f"int_{s}__deduplicated", None)
     return Models(f"stg_recover__{s}", f"int_{s}__deduplicated", parent_table(dt))
 
 
