@@ -9,6 +9,8 @@ targets (`namespace`, `prod`) and `trino`, the engine writes the Parquet and thi
 
 Each run keeps its artifacts in `{lake}/{ns}/runs/{run_id}/` (local) or `./.recover/{ns}/runs/`
 (remote targets): dbt's run_results.json and manifest.json, dbt.log and dbt.out (its output).
+On the Athena targets they are uploaded, with a run.json, to `s3://{bucket}/{ns}/runs/{run_id}/`
+whether the build passed or not (run_upload.py).
 
 Builds are full refreshes: every run re-reads the whole raw zone, so a build after a second
 ingest equals one build over all exports. See docs/build.md.
@@ -48,6 +50,7 @@ class BuildResult:
     row_counts: dict[str, int] = field(default_factory=dict)  # curated table -> rows
     locations: dict[str, str] = field(default_factory=dict)  # Athena: published table -> data
     run_dir: Path | None = None
+    artifacts_uri: str | None = None  # remote targets: the run's folder in the data bucket
 
 
 def new_run_id() -> str:
@@ -168,6 +171,7 @@ def _build_remote(lake: str, namespace: str, select: list[str] | None,
                   exclude: list[str] | None, target: str, on_node: NodeProgress | None,
                   run_id: str) -> BuildResult:
     started = time.monotonic()
+    started_at = datetime.now(UTC)
     home = Path.cwd() / ".recover" / namespace
     with namespace_lock(home, namespace, run_id):
         session = None
@@ -181,13 +185,21 @@ def _build_remote(lake: str, namespace: str, select: list[str] | None,
             athena_publish.clear_candidates(session, namespace)
         result = _run(lake, namespace, target, home, run_id, select, exclude, on_node, {})
         faults.point("build.after_dbt")
-        if result.ok and session is not None:
-            faults.point("build.before_publish")
-            bucket = split_s3_uri(lake)[0]
-            published = athena_publish.publish(session, bucket, namespace, run_id)
-            result.locations = published.tables
-            result.published = True
-        elif result.ok:
-            result.published = True  # trino: tables are written in place (a test engine)
-    result.seconds = time.monotonic() - started
+        try:
+            if result.ok and session is not None:
+                faults.point("build.before_publish")
+                bucket = split_s3_uri(lake)[0]
+                published = athena_publish.publish(session, bucket, namespace, run_id)
+                result.locations = published.tables
+                result.published = True
+            elif result.ok:
+                result.published = True  # trino: tables are written in place (a test engine)
+        finally:
+            result.seconds = time.monotonic() - started
+            if session is not None and result.run_dir is not None:
+                from recover.build.run_upload import run_record, upload_run
+
+                result.artifacts_uri = upload_run(
+                    session.client("s3"), split_s3_uri(lake)[0], namespace, result.run_dir,
+                    run_record(result, namespace, target, started_at))
     return result
