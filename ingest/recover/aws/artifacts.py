@@ -69,8 +69,9 @@ def tree(root: Path, paths: tuple[str, ...] | None = None) -> dict[str, Path]:
     return found
 
 
-def package_lambda(out: Path, deps: bool = True, root: Path = ROOT) -> Path:
+def package_lambda(out: Path, deps: bool = True, root: Path | None = None) -> Path:
     """Run deploy/package.sh into `out` (the Lambda's code folder); OSError with its output."""
+    root = root or ROOT
     args = ["bash", str(root / "deploy" / "package.sh"), str(out)] + ([] if deps else ["--no-deps"])
     proc = subprocess.run(args, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -82,7 +83,8 @@ def lambda_zip(code_dir: Path) -> bytes:
     return deterministic_zip(tree(code_dir))
 
 
-def project_zip(root: Path = ROOT) -> bytes:
+def project_zip(root: Path | None = None) -> bytes:
+    root = root or ROOT
     missing = [p for p in PROJECT_PATHS if not (root / p).exists()]
     if missing:
         raise OSError(f"{root}: not a project checkout (missing {', '.join(missing)})")

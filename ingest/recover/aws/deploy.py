@@ -71,8 +71,8 @@ def deploy_namespace(session: Any, environment: str, namespace: str,
     shared = shared_outputs(cfn, environment)
     name = namespaces.namespace_stack(environment, namespace)
     previous = stacks.parameters(stacks.describe(cfn, name))
-    layer_arn = layer_arn or os.environ.get(LAYER_ENV) or None
-    if layer_arn is None and "AwsSdkPandasLayerArn" not in previous:
+    layer_arn = layer_arn or os.environ.get(LAYER_ENV) or previous.get("AwsSdkPandasLayerArn")
+    if not layer_arn:
         raise DeployError(f"the AWS SDK for pandas layer is needed: pass --layer-arn or set "
                           f"{LAYER_ENV} (docs/deploy.md, step 1)")
     with tempfile.TemporaryDirectory(prefix="recover-lambda-") as tmp:
@@ -85,8 +85,8 @@ def deploy_namespace(session: Any, environment: str, namespace: str,
         "Namespace": namespace, "Environment": environment, "CodeKey": code.key,
         "ProjectKey": project.key, "AwsSdkPandasLayerArn": layer_arn,
         **{k: v for k, v in (parameters or {}).items()}}
-    for key in previous:  # keep what this deploy does not set (schedules, sizes, ...)
-        values.setdefault(key, None)
+    for key, value in previous.items():  # keep what this deploy does not set (schedules, ...)
+        values.setdefault(key, value)
     action = stacks.deploy(cfn, name, TEMPLATE.read_text(), values,
                            tags(environment, namespace), ("CAPABILITY_NAMED_IAM",))
     result = Deployed(name, action, stacks.outputs(cfn, name) or {}, [code, project])

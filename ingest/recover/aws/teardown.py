@@ -1,11 +1,13 @@
 """Remove a namespace: its stack, then everything of it the stack does not own.
 
-Order: the stack first (its Lambdas, rules and build project stop writing), then every object
+Order: the analysts' policy is detached from whoever it was given to (CloudFormation cannot
+delete an attached managed policy), then the stack (its Lambdas, rules and build project stop
+writing), then every object
 version and delete marker under the namespace's prefixes in the shared buckets (input `{ns}/`,
 data `{ns}/` and `athena-results/{ns}/`, artifacts `{ns}/`: versioning would otherwise keep
 the data for its noncurrent-version days), then a sweep of what carries the namespace's name
 and may outlive the stack: its Glue databases (dbt and the ingest create them when missing),
-its Athena workgroups and its log groups. Every step tolerates what is already gone, so
+its Athena workgroups, its log groups and the analysts' policy. Every step tolerates what is already gone, so
 teardown is idempotent; a second run finds nothing. The shared stack is never touched.
 """
 
@@ -30,11 +32,13 @@ class Teardown:
     databases: list[str] = field(default_factory=list)
     workgroups: list[str] = field(default_factory=list)
     log_groups: list[str] = field(default_factory=list)
+    detached: list[str] = field(default_factory=list)  # roles, users, groups given the policy
+    policies: list[str] = field(default_factory=list)  # left by the stack, deleted here
 
     @property
     def removed_anything(self) -> bool:
         return self.stack == "deleted" or any(self.objects.values()) or bool(
-            self.databases or self.workgroups or self.log_groups)
+            self.databases or self.workgroups or self.log_groups or self.policies)
 
 
 def delete_prefix(s3: Any, bucket: str, prefix: str) -> int:
@@ -68,6 +72,10 @@ def teardown(session: Any, environment: str, namespace: str) -> Teardown:
     result = Teardown(namespace)
     cfn = session.client("cloudformation")
     shared = stacks.outputs(cfn, namespaces.shared_stack(environment)) or {}
+    iam = session.client("iam")
+    account = session.client("sts").get_caller_identity()["Account"]
+    policy = f"arn:aws:iam::{account}:policy/recover-{namespace}-analysts"
+    result.detached = detach_policy(iam, policy)
     try:
         if stacks.delete(cfn, namespaces.namespace_stack(environment, namespace)):
             result.stack = "deleted"
@@ -93,7 +101,10 @@ def teardown(session: Any, environment: str, namespace: str) -> Teardown:
             if not _gone(exc):
                 raise
     athena = session.client("athena")
+    existing = _workgroups(athena)
     for workgroup in namespaces.workgroups(namespace):
+        if workgroup not in existing:
+            continue
         try:
             athena.delete_work_group(WorkGroup=workgroup, RecursiveDeleteOption=True)
             result.workgroups.append(workgroup)
@@ -109,4 +120,53 @@ def teardown(session: Any, environment: str, namespace: str) -> Teardown:
         except ClientError as exc:
             if not _gone(exc):
                 raise
+    if delete_policy(iam, policy):
+        result.policies.append(policy)
     return result
+
+
+def _workgroups(athena: Any) -> set[str]:
+    names: set[str] = set()
+    kwargs: dict[str, str] = {}
+    while True:
+        page = athena.list_work_groups(**kwargs)
+        names |= {w["Name"] for w in page.get("WorkGroups", [])}
+        if not page.get("NextToken"):
+            return names
+        kwargs = {"NextToken": page["NextToken"]}
+
+
+def detach_policy(iam: Any, arn: str) -> list[str]:
+    """Detach a managed policy from every role, user and group; return who had it."""
+    try:
+        entities = iam.list_entities_for_policy(PolicyArn=arn)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+            return []
+        raise
+    detached = []
+    for role in entities.get("PolicyRoles", []):
+        iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=arn)
+        detached.append(f"role {role['RoleName']}")
+    for user in entities.get("PolicyUsers", []):
+        iam.detach_user_policy(UserName=user["UserName"], PolicyArn=arn)
+        detached.append(f"user {user['UserName']}")
+    for group in entities.get("PolicyGroups", []):
+        iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=arn)
+        detached.append(f"group {group['GroupName']}")
+    return detached
+
+
+def delete_policy(iam: Any, arn: str) -> bool:
+    """Delete a managed policy the stack left (all its versions); False when there is none."""
+    try:
+        versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+            return False
+        raise
+    for version in versions:
+        if not version["IsDefaultVersion"]:
+            iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+    iam.delete_policy(PolicyArn=arn)
+    return True

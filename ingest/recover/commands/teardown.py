@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     for where, count in sorted(result.objects.items()):
         print(f"  {where}: {count} object version(s) removed")
     for kind, names in (("Glue databases", result.databases), ("workgroups", result.workgroups),
-                        ("log groups", result.log_groups)):
+                        ("log groups", result.log_groups), ("policies", result.policies),
+                        ("analysts' policy detached from", result.detached)):
         if names:
             print(f"  {kind} removed: {', '.join(names)}")
     if not result.removed_anything:
