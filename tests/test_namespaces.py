@@ -11,9 +11,9 @@ from recover.aws import namespaces
     ("refs/heads/feature/Faster-Build", "feature_faster_build"),
     ("refs/heads/etl-812", "etl_812"),
     ("refs/heads/1-fix", "b_1_fix"),
-    ("refs/heads/staging", "b_staging"),  # never the staging namespace
-    ("refs/heads/Main", "b_main"),  # never production
-    ("refs/heads/x_raw", "b_x_raw"),  # would be namespace x's raw database
+    ("refs/heads/staging", "staging_branch"),  # never the staging namespace
+    ("refs/heads/Main", "main_branch"),  # never production
+    ("refs/heads/x_raw", "x_raw_branch"),  # would be namespace x's raw database
     ("refs/heads/--weird__name--", "weird_name"),
 ])
 def test_a_ref_deploys_to_its_namespace(ref, expected):

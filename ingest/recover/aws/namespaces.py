@@ -24,7 +24,8 @@ PROTECTED = ("main", "staging")  # production and the staging namespace of the m
 DATABASE_SUFFIXES = ("_raw", "_staging", "_intermediate", "_candidate")
 MAX_NAMESPACE = 40  # the template's MaxLength: names built from it stay within AWS's limits
 ENVIRONMENT_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
-BRANCH_PREFIX = "b_"  # where a branch name would not make a usable namespace by itself
+BRANCH_PREFIX = "b_"  # before a branch name that does not start with a letter
+BRANCH_SUFFIX = "_branch"  # after one that would take a protected name or a database's
 
 
 def check_namespace(namespace: str) -> str:
@@ -73,17 +74,19 @@ def data_prefixes(namespace: str) -> list[str]:
 
 def branch_namespace(branch: str) -> str:
     """The namespace of a git branch: lower case, anything but [a-z0-9] as `_` (runs of them
-    collapsed), `b_` in front when that does not start with a letter or would take a protected
-    name or a database suffix, and cut to 40 characters with a hash of the branch name when
-    longer (so two long branches stay apart)."""
+    collapsed), `b_` in front when that does not start with a letter, `_branch` after when it
+    would be a protected namespace or end like a database (`staging` -> `staging_branch`), cut
+    to 40 characters with a hash of the branch name when longer (two long branches stay apart)."""
     name = re.sub(r"[^a-z0-9]+", "_", branch.strip().lower()).strip("_")
     if not name:
         raise ValueError(f"branch {branch!r} gives no namespace")
-    if not name[0].isalpha() or name in PROTECTED or name.endswith(DATABASE_SUFFIXES):
+    if not name[0].isalpha():
         name = BRANCH_PREFIX + name
     if len(name) > MAX_NAMESPACE:
         digest = hashlib.sha256(branch.encode()).hexdigest()[:8]
         name = f"{name[:MAX_NAMESPACE - 9].rstrip('_')}_{digest}"
+    if name in PROTECTED or name.endswith(DATABASE_SUFFIXES):
+        name = name[:MAX_NAMESPACE - len(BRANCH_SUFFIX)] + BRANCH_SUFFIX
     return check_namespace(name)
 
 
