@@ -150,3 +150,28 @@ def test_the_integration_run_reports_the_comparison(namespaces_with_exports, cli
 def test_the_integration_run_of_an_undeployed_namespace_says_so(deployment, cli):
     code, _, err = cli("integration-run", "--namespace", "nowhere", "--environment", ENV)
     assert code == 2 and "is not deployed" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("passed", [True, False])
+def test_recover_build_on_athena_uploads_its_run_whether_it_passed_or_not(
+        s3, glue, monkeypatch, tmp_path, passed):
+    """recover build's remote path with dbt replaced (the Athena tier runs dbt itself): after
+    the run, passed or failed, its folder and run.json are in the lake."""
+    from recover.build import core
+
+    def fake_dbt(lake, namespace, target, home, run_id, *args):
+        run_dir = home / "runs" / run_id
+        run_dir.mkdir(parents=True)
+        (run_dir / "dbt.out").write_text("dbt said things\n")
+        return BuildResult(ok=passed, run_id=run_id, run_dir=run_dir,
+                           failures=[] if passed else ["model dataset_a: error"])
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(core, "_run", fake_dbt)
+    result = core.build("s3://data-bucket", "dev", target="namespace", run_id="r1")
+    assert result.published is passed
+    assert result.artifacts_uri == "s3://data-bucket/dev/runs/r1/"
+    record = json.loads(s3.get_object(Bucket="data-bucket", Key="dev/runs/r1/run.json")["Body"].read())
+    assert (record["ok"], record["published"], record["target"]) == (passed, passed, "namespace")
+    assert record["failures"] == ([] if passed else ["model dataset_a: error"])
+    assert s3.get_object(Bucket="data-bucket", Key="dev/runs/r1/dbt.out")["Body"].read() == b"dbt said things\n"
