@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from recover import lake as lake_ids
 from recover import registry
 from recover.build import build, dbt_env
 from recover.build.dbt_runner import PROJECT_DIR
@@ -36,10 +37,10 @@ def ingest_all(lake: Path, exports: list[Path]) -> None:
     ingest([str(p) for p in exports], lake, NS)
 
 
-def read_table(lake: Path, table: str) -> list[dict]:
+def read_table(lake: Path, table: str, schema: str = NS) -> list[dict]:
     con = duckdb.connect(str(lake / NS / "recover.duckdb"), read_only=True)
     try:
-        rel = con.sql(f'select * from "{NS}"."{table}"')
+        rel = con.sql(f'select * from "{schema}"."{table}"')
         return [dict(zip(rel.columns, row)) for row in rel.fetchall()]
     finally:
         con.close()
@@ -125,6 +126,31 @@ def test_curated_table_matches_reference(full_lake, expected, table):
                     f"the first mismatches: {sorted(diffs)}\nmissing: {missing[:1]}\nextra: {extra[:1]}")
 
 
+@pytest.mark.parametrize("table", layout.restricted_tables(registry.load()))
+def test_restricted_table_matches_reference(full_lake, expected, table):
+    actual = read_table(full_lake, table, schema=f"{NS}_restricted")
+    columns = list(actual[0]) if actual else []
+    assert actual, table
+    assert as_multiset(actual, columns) == as_multiset(expected[table], columns), table
+
+
+def test_no_personal_column_is_in_the_analysts_schema(full_lake):
+    reg = registry.load()
+    con = duckdb.connect(str(full_lake / NS / "recover.duckdb"), read_only=True)
+    try:
+        public = {(t, c) for t, c in con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = ?",
+            [NS]).fetchall()}
+    finally:
+        con.close()
+    for dtype in reg.primary():
+        t = layout.table_layout(dtype)
+        personal = {(t.models.parent, c.name) for c in t.personal_columns}
+        personal |= {(c.table, e.name) for c in t.children for e in c.personal_columns}
+        assert not personal & public, dtype.name
+    assert ("dataset_enrolledparticipants", "BirthYear") in public
+
+
 def test_every_data_type_has_rows(full_lake, expected):
     empty = [t for t, rows in expected.items() if not rows and "_" not in t[len("dataset_"):]]
     assert not empty, f"the generator left these parents empty: {empty}"
@@ -189,3 +215,31 @@ def test_an_empty_lake_still_yields_every_table_empty(tmp_path):
     for table in all_tables():
         assert read_table(lake, table) == []
     shutil.rmtree(lake)
+
+
+def test_export_freshness_names_each_cohorts_newest_export(full_lake, series):
+    rows = {r["cohort"]: r for r in read_table(full_lake, "export_freshness")}
+    newest = {}
+    for path in series:
+        export = lake_ids.export_id(path.name)
+        newest[path.parent.name] = max(newest.get(path.parent.name, ""), export)
+    assert {c: r["last_export"] for c, r in rows.items()} == newest
+    for row in rows.values():
+        assert row["last_export_date"] == dt.date.fromisoformat(row["last_export"][:10])
+        assert row["days_before_build"] == (dt.date.today() - row["last_export_date"]).days
+
+
+def test_a_named_selector_builds_only_its_tables_and_their_parents(tmp_path, series, expected):
+    lake = tmp_path / "lake"
+    ingest_all(lake, series)
+    result = build(lake, NS, selector="fitbit")
+    assert result.ok, result.failures
+    run = max((lake / NS / "runs").iterdir())
+    results = json.loads((run / "run_results.json").read_text())["results"]
+    models = {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")}
+    assert "dataset_fitbitsleeplogs" in models and "stg_recover__fitbit_sleep_logs" in models
+    assert not any("garmin" in m or "healthkit" in m for m in models), sorted(models)
+    want = expected["dataset_fitbitsleeplogs"]
+    actual = read_table(lake, "dataset_fitbitsleeplogs")
+    columns = list(actual[0])
+    assert as_multiset(actual, columns) == as_multiset(want, columns)

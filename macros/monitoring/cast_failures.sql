@@ -49,7 +49,7 @@ group by data_type, failed_column
     rows; empty when every element column is text (nothing can fail). -#}
 {% macro recover_child_cast_failures(t, upstream, a) -%}
 {%- set checks = [] -%}
-{%- for name, typed, text in recover_child_values(a) -%}
+{%- for name, typed, text in recover_child_values(a) + recover_child_values(a, true) -%}
     {%- if typed | trim != text | trim -%}
         {%- do checks.append("case when " ~ text ~ " is not null and " ~ typed ~ " is null then '"
                              ~ a.table ~ "." ~ name ~ "' end") -%}

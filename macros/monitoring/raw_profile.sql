@@ -74,7 +74,9 @@ paths as (
         count(*) as records,
         min(export) as first_export,
         max(export) as last_export,
-        min(substr(value_text, 1, 200)) as example_value,
+        {#- text may be personal data: only the example's length is kept -#}
+        min(case when value_text like '"%' then '(text, ' || cast(length(value_text) - 2 as varchar) || ' characters)'
+                 else substr(value_text, 1, 200) end) as example_value,
         max(value_kind) as value_kind
     from unknown
     group by path
@@ -93,7 +95,13 @@ union all
 select
     '{{ t.name }}', 'reject', source_path, cohort, export, cast(null as timestamp),
     cast(null as bigint), cast(null as bigint), cast(row_in_scan as bigint), problem,
-    substr(line, 1, 1024), cast(null as varchar), cast(null as varchar), cast(null as varchar)
+    {%- if t.restricted %}
+    {#- the line may hold this type's personal data: the raw zone keeps it -#}
+    '(withheld: {{ t.name }} holds personal data; see the raw file at this line)',
+    {%- else %}
+    substr(line, 1, 1024),
+    {%- endif %}
+    cast(null as varchar), cast(null as varchar), cast(null as varchar)
 from lines
 where problem is not null and problem <> 'blank line'
 union all
@@ -175,11 +183,16 @@ from paths
 {%- endmacro %}
 
 
-{#- The JSON kind of a JSON text: object, array, string, boolean, null, int, double. -#}
+{#- The JSON kind of a JSON text: object, array, boolean, null, int, double, or for strings
+    string_timestamp / string_date / string_int (ISO date-time, date, integer text) or string:
+    enough to suggest a registry type without keeping the value (it may be personal data). -#}
 {% macro recover_json_kind(text) -%}
     case
         when {{ text }} like '{{ "{%" }}' then 'object'
         when {{ text }} like '[%' then 'array'
+        when {{ recover_regexp_like(text, '^"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}') }} then 'string_timestamp'
+        when {{ recover_regexp_like(text, '^"[0-9]{4}-[0-9]{2}-[0-9]{2}"$') }} then 'string_date'
+        when {{ recover_regexp_like(text, '^"-?[0-9]+"$') }} then 'string_int'
         when {{ text }} like '"%' then 'string'
         when {{ text }} in ('true', 'false') then 'boolean'
         when {{ text }} = 'null' then 'null'

@@ -19,8 +19,9 @@
 {%- set run_id = env_var('RECOVER_RUN_ID', invocation_id) -%}
 {#- The published history: the namespace's own record_counts (on Athena the build writes a
     candidate schema; readers' tables are in the namespace's schema). -#}
+{%- set introspect = execute and flags.WHICH in ('build', 'run') -%}
 {%- set history = adapter.get_relation(database=this.database, schema=target.schema,
-                                       identifier=this.identifier) if execute else none -%}
+                                       identifier=this.identifier) if introspect else none -%}
 with counts as (
 {% for group in groups %}
     select * from {{ ref('record_counts__' ~ group) }}

@@ -77,7 +77,7 @@ ARTIFACTS = ("run_results.json", "manifest.json")
 
 
 def dbt_args(target: str, target_path: Path, run_dir: Path, select: list[str] | None,
-             exclude: list[str] | None) -> list[str]:
+             exclude: list[str] | None, selector: str | None = None) -> list[str]:
     args = ["build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
             "--target", target, "--no-use-colors", "--log-path", str(run_dir),
             # dbt unit tests check the SQL, not the data: `make test` runs them.
@@ -86,22 +86,42 @@ def dbt_args(target: str, target_path: Path, run_dir: Path, select: list[str] | 
         args += ["--select", *select]
     if exclude:
         args += ["--exclude", *exclude]
+    if selector:
+        args += ["--selector", selector]
+    if select or selector:
+        # a test is picked only when everything it reads is selected: a child table's
+        # relationship test must not run when only its parent is built
+        args += ["--indirect-selection", "cautious"]
     return args
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What dbt builds: node selection, exclusion, a named selector (selectors.yml)."""
+
+    select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    selector: str | None = None
+
+    def args(self) -> dict:
+        return {"select": list(self.select) or None, "exclude": list(self.exclude) or None,
+                "selector": self.selector}
 
 
 def build(lake: Path | str, namespace: str, select: list[str] | None = None,
           exclude: list[str] | None = None, export: bool = True, target: str = LOCAL,
-          on_node: NodeProgress | None = None, run_id: str | None = None) -> BuildResult:
+          on_node: NodeProgress | None = None, run_id: str | None = None,
+          selector: str | None = None) -> BuildResult:
     """Run one build; BuildLocked when another build of the namespace holds the lock."""
     run_id = run_id or new_run_id()
+    chosen = Selection(tuple(select or ()), tuple(exclude or ()), selector)
     if target == LOCAL:
-        return _build_local(Path(lake), namespace, select, exclude, export, on_node, run_id)
-    return _build_remote(str(lake), namespace, select, exclude, target, on_node, run_id)
+        return _build_local(Path(lake), namespace, chosen, export, on_node, run_id)
+    return _build_remote(str(lake), namespace, chosen, target, on_node, run_id)
 
 
 def _run(lake: Path | str, namespace: str, target: str, home: Path, run_id: str,
-         select: list[str] | None, exclude: list[str] | None, on_node: NodeProgress | None,
-         extra_env: dict[str, str]) -> BuildResult:
+         chosen: Selection, on_node: NodeProgress | None, extra_env: dict[str, str]) -> BuildResult:
     """dbt build; its artifacts copied to the run's folder. The target path is shared by the
     namespace's builds (one at a time, under the lock) so dbt's partial parsing carries over."""
     run_dir = home / "runs" / run_id
@@ -110,7 +130,7 @@ def _run(lake: Path | str, namespace: str, target: str, home: Path, run_id: str,
     for name in ARTIFACTS:  # never report a previous run's results as this one's
         (target_path / name).unlink(missing_ok=True)
     env = {**dbt_env(lake, namespace, target), **extra_env, "RECOVER_RUN_ID": run_id}
-    code, tail = run_dbt(dbt_args(target, target_path, run_dir, select, exclude), env, on_node,
+    code, tail = run_dbt(dbt_args(target, target_path, run_dir, **chosen.args()), env, on_node,
                          log=run_dir / "dbt.out")
     for name in ARTIFACTS:
         if (target_path / name).exists():
@@ -123,9 +143,8 @@ def _run(lake: Path | str, namespace: str, target: str, home: Path, run_id: str,
     return result
 
 
-def _build_local(lake: Path, namespace: str, select: list[str] | None,
-                 exclude: list[str] | None, export: bool, on_node: NodeProgress | None,
-                 run_id: str) -> BuildResult:
+def _build_local(lake: Path, namespace: str, chosen: Selection, export: bool,
+                 on_node: NodeProgress | None, run_id: str) -> BuildResult:
     started = time.monotonic()
     lake = lake.absolute()
     make_dirs(lake / namespace)
@@ -133,12 +152,13 @@ def _build_local(lake: Path, namespace: str, select: list[str] | None,
         work = LocalBuild(lake, namespace, run_id)
         try:
             work.prepare()
-            result = _run(lake, namespace, LOCAL, lake / namespace, run_id, select, exclude,
-                          on_node, {"RECOVER_DUCKDB": str(work.database)})
+            result = _run(lake, namespace, LOCAL, lake / namespace, run_id, chosen, on_node,
+                          {"RECOVER_DUCKDB": str(work.database)})
             faults.point("build.after_dbt")
             if result.ok:
                 if export:
                     result.row_counts = export_parquet(work.database, namespace, work.parquet)
+                    export_parquet(work.database, f"{namespace}_restricted", work.restricted)
                 else:
                     result.row_counts = count_rows(work.database, namespace)
                 faults.point("build.before_publish")
@@ -167,9 +187,8 @@ def sync_raw_partitions(lake: str, namespace: str) -> str:
     return sink.register(sink.committed(), registry.load())
 
 
-def _build_remote(lake: str, namespace: str, select: list[str] | None,
-                  exclude: list[str] | None, target: str, on_node: NodeProgress | None,
-                  run_id: str) -> BuildResult:
+def _build_remote(lake: str, namespace: str, chosen: Selection, target: str,
+                  on_node: NodeProgress | None, run_id: str) -> BuildResult:
     started = time.monotonic()
     started_at = datetime.now(UTC)
     home = Path.cwd() / ".recover" / namespace
@@ -183,7 +202,7 @@ def _build_remote(lake: str, namespace: str, select: list[str] | None,
             session = boto3.Session()
             sync_raw_partitions(lake, namespace)
             athena_publish.clear_candidates(session, namespace)
-        result = _run(lake, namespace, target, home, run_id, select, exclude, on_node, {})
+        result = _run(lake, namespace, target, home, run_id, chosen, on_node, {})
         faults.point("build.after_dbt")
         try:
             if result.ok and session is not None:
