@@ -217,7 +217,7 @@ def arn_strings(statement: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["IngestFunctionRole", "RunnerRole", "BuildTriggerRole",
-                                  "ReconcileRole", "AnalystsPolicy"])
+                                  "ReconcileRole", "AnalystsPolicy", "RestrictedReadersPolicy"])
 def test_every_role_reaches_only_its_namespace(template, role):
     found = {**resources(template, "AWS::IAM::Role"), **resources(template, "AWS::IAM::ManagedPolicy")}
     assert "ManagedPolicyArns" not in found[role]
@@ -251,6 +251,7 @@ def test_the_analysts_read_the_curated_schema_and_nothing_else(template):
         "/${Namespace}/parquet/*", "/athena-results/${Namespace}/*"}
     writes = [s for s in statements(policy) if "s3:PutObject" in as_list(s["Action"])]
     assert all(object_path(r).startswith("/athena-results/") for s in writes for r in arn_strings(s))
+    assert not any("restricted" in r for s in statements(policy) for r in arn_strings(s))
     (athena,) = [s for s in statements(policy) if "athena:StartQueryExecution" in s["Action"]]
     assert text(athena["Resource"]).endswith("workgroup/recover-${Namespace}")
 
@@ -260,6 +261,7 @@ def test_the_runner_writes_the_build_prefixes_and_only_reads_the_raw_zone(templa
     writes = {object_path(r) for s in statements(role)
               if "s3:PutObject" in as_list(s["Action"]) for r in arn_strings(s)}
     assert writes == {"/${Namespace}/parquet/*", "/${Namespace}/work/*", "/${Namespace}/tmp/*",
+                      "/${Namespace}/restricted/*",
                       "/${Namespace}/runs/*", "/athena-results/${Namespace}/*",
                       "/${Namespace}/cache/*"}
     raw = [s for s in statements(role) if any("/raw/" in r for r in arn_strings(s))]

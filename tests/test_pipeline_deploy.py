@@ -52,7 +52,7 @@ def inventory(d: deployed.Deployment, ns: str) -> dict[str, list[str]]:
     found["roles"] = [r["RoleName"] for r in c("iam").list_roles()["Roles"]
                       if r["RoleName"].startswith(namespaces.namespace_stack(ENV, ns) + "-")]
     found["policies"] = [p["PolicyName"] for p in c("iam").list_policies(Scope="Local")["Policies"]
-                         if p["PolicyName"] == f"recover-{ns}-analysts"]
+                         if p["PolicyName"] in namespaces.policies(ns)]
     found["mappings"] = [m["UUID"] for m in c("lambda").list_event_source_mappings()["EventSourceMappings"]
                          if m["FunctionArn"].endswith(f":recover-ingest-{ns}")]
     return found
@@ -83,7 +83,8 @@ def test_deploy_creates_the_namespace_and_teardown_leaves_nothing_behind(deploym
     use_namespace(deployment, "dev2")
     before = inventory(deployment, "dev")
     assert all(before.values()), {k: v for k, v in before.items() if not v}
-    assert len(before["functions"]) == 3 and len(before["databases"]) == 5
+    assert len(before["functions"]) == 3 and len(before["databases"]) == 7
+    assert len(before["policies"]) == 2
     neighbour = inventory(deployment, "dev2")
 
     code, out, err = cli("teardown", "--namespace", "dev", "--environment", ENV)

@@ -4,7 +4,8 @@ same names from here, and deploy/template.yaml spells them the same way (tests c
 
     recover-{env}-shared            the environment's shared stack (deploy/shared.yaml)
     recover-{env}-ns-{ns, _ as -}   a namespace's stack (deploy/template.yaml)
-    {ns}, {ns}_raw, {ns}_staging, {ns}_intermediate, {ns}_candidate   its Glue databases
+    {ns}, {ns}_raw, {ns}_staging, {ns}_intermediate, {ns}_candidate, {ns}_restricted,
+    {ns}_restricted_candidate       its Glue databases
     recover-{ns}, recover-{ns}-dbt  its Athena workgroups (analysts', dbt's)
     s3://{input}/{ns}/, s3://{data}/{ns}/, s3://{data}/athena-results/{ns}/,
     s3://{artifacts}/{ns}/          its prefixes in the shared buckets
@@ -21,7 +22,8 @@ import re
 from recover.lake import check_identifier
 
 PROTECTED = ("main", "staging")  # production and the staging namespace of the main branch
-DATABASE_SUFFIXES = ("_raw", "_staging", "_intermediate", "_candidate")
+DATABASE_SUFFIXES = ("_raw", "_staging", "_intermediate", "_candidate", "_restricted",
+                     "_restricted_candidate")
 MAX_NAMESPACE = 40  # the template's MaxLength: names built from it stay within AWS's limits
 ENVIRONMENT_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
 BRANCH_PREFIX = "b_"  # before a branch name that does not start with a letter
@@ -61,6 +63,11 @@ def databases(namespace: str) -> list[str]:
 
 def workgroups(namespace: str) -> list[str]:
     return [f"recover-{namespace}", f"recover-{namespace}-dbt"]
+
+
+def policies(namespace: str) -> list[str]:
+    """The managed policies the stack offers for people: analysts', and restricted readers'."""
+    return [f"recover-{namespace}-analysts", f"recover-{namespace}-restricted-readers"]
 
 
 def build_project(namespace: str) -> str:

@@ -1,13 +1,13 @@
 """Remove a namespace: its stack, then everything of it the stack does not own.
 
-Order: the analysts' policy is detached from whoever it was given to (CloudFormation cannot
+Order: the analysts' policies are detached from whoever they were given to (CloudFormation cannot
 delete an attached managed policy), then the stack (its Lambdas, rules and build project stop
 writing), then every object
 version and delete marker under the namespace's prefixes in the shared buckets (input `{ns}/`,
 data `{ns}/` and `athena-results/{ns}/`, artifacts `{ns}/`: versioning would otherwise keep
 the data for its noncurrent-version days), then a sweep of what carries the namespace's name
 and may outlive the stack: its Glue databases (dbt and the ingest create them when missing),
-its Athena workgroups, its log groups and the analysts' policy. Every step tolerates what is already gone, so
+its Athena workgroups, its log groups and the analysts' policies. Every step tolerates what is already gone, so
 teardown is idempotent; a second run finds nothing. The shared stack is never touched.
 """
 
@@ -74,8 +74,9 @@ def teardown(session: Any, environment: str, namespace: str) -> Teardown:
     shared = stacks.outputs(cfn, namespaces.shared_stack(environment)) or {}
     iam = session.client("iam")
     account = session.client("sts").get_caller_identity()["Account"]
-    policy = f"arn:aws:iam::{account}:policy/recover-{namespace}-analysts"
-    result.detached = detach_policy(iam, policy)
+    policies = [f"arn:aws:iam::{account}:policy/{name}" for name in namespaces.policies(namespace)]
+    for policy in policies:
+        result.detached += detach_policy(iam, policy)
     try:
         if stacks.delete(cfn, namespaces.namespace_stack(environment, namespace)):
             result.stack = "deleted"
@@ -120,8 +121,7 @@ def teardown(session: Any, environment: str, namespace: str) -> Teardown:
         except ClientError as exc:
             if not _gone(exc):
                 raise
-    if delete_policy(iam, policy):
-        result.policies.append(policy)
+    result.policies = [policy for policy in policies if delete_policy(iam, policy)]
     return result
 
 
