@@ -73,8 +73,10 @@ def teardown(session: Any, environment: str, namespace: str) -> Teardown:
     cfn = session.client("cloudformation")
     shared = stacks.outputs(cfn, namespaces.shared_stack(environment)) or {}
     iam = session.client("iam")
-    account = session.client("sts").get_caller_identity()["Account"]
-    policies = [f"arn:aws:iam::{account}:policy/{name}" for name in namespaces.policies(namespace)]
+    caller = session.client("sts").get_caller_identity()
+    partition = caller["Arn"].split(":")[1]
+    policies = [f"arn:{partition}:iam::{caller['Account']}:policy/{name}"
+                for name in namespaces.policies(namespace)]
     for policy in policies:
         result.detached += detach_policy(iam, policy)
     try:
