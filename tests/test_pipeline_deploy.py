@@ -163,3 +163,25 @@ def test_moto_cloudformation_lacks_exactly_the_types_filled_at_the_api_level(aws
     skipped = {line.split("Tried to parse ")[1].split(" ")[0] for line in log.splitlines()
                if "Tried to parse " in line}
     assert skipped == deployed.MOTO_CFN_UNSUPPORTED - {"AWS::SNS::Subscription"}
+
+
+def test_the_deploy_verb_prints_the_stack_its_artifacts_and_outputs_and_keeps_overrides(
+        deployment, cli, lambda_code):
+    warnings.simplefilter("ignore")
+    args = ("deploy", "--namespace", "dev", "--environment", ENV, "--code-dir", lambda_code,
+            "--layer-arn", deployment.layer)
+    code, out, err = cli(*args, "--parameter", "BuildComputeType=BUILD_GENERAL1_MEDIUM")
+    assert code == 0, err
+    assert out.startswith(f"stack {namespaces.namespace_stack(ENV, 'dev')}: created\n")
+    assert "lambda   dev/lambda/" in out and "project  dev/project/" in out and "uploaded" in out
+    assert "IngestQueueUrl: " in out and "BuildProject: recover-build-dev" in out
+    code, out, err = cli(*args[:-2])  # no layer given: the stack's is kept, and so is the override
+    assert code == 0, err
+    assert "already there" in out
+    stack = deployment.client("cloudformation").describe_stacks(
+        StackName=namespaces.namespace_stack(ENV, "dev"))["Stacks"][0]
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert params["BuildComputeType"] == "BUILD_GENERAL1_MEDIUM"
+    assert params["AwsSdkPandasLayerArn"] == deployment.layer
+    code, _, err = cli(*args, "--parameter", "no-equals-sign")
+    assert code == 2 and err.count("\n") == 1
