@@ -145,6 +145,9 @@ def test_deploying_a_namespace_needs_the_shared_stack_and_says_so(aws, cli, lamb
     assert code == 1
     assert err.startswith("recover deploy: error: no shared stack recover-test-shared")
     assert err.count("\n") == 1
+    code, out, err = cli("deploy", "--shared", "--environment", ENV)
+    assert code == 0, err
+    assert out.startswith("stack recover-test-shared: created\n") and "DataBucket: recover-" in out
 
 
 @pytest.mark.parametrize("ns", ["Dev", "dev_raw", "x" * 41])
