@@ -106,6 +106,41 @@ def test_dbt_unit_tests_pass(full_lake, tmp_path):
     assert len(unit) >= 8 and all(r["status"] == "pass" for r in unit)
 
 
+def test_dbt_source_freshness_reads_the_newest_export_of_each_raw_table(full_lake, series, tmp_path):
+    database = tmp_path / "fresh.duckdb"
+    shutil.copyfile(full_lake / NS / "recover.duckdb", database)
+    env = {**os.environ, **dbt_env(full_lake, NS), "RECOVER_DUCKDB": str(database)}
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "source", "freshness",
+         "--select", "source:recover_raw.FitbitSleepLogs", "--project-dir", str(PROJECT_DIR),
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        env=env, cwd=PROJECT_DIR, capture_output=True, text=True, check=False, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    (result,) = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
+    newest = max(lake_ids.export_id(p.name) for p in series)
+    assert result["max_loaded_at"].startswith(newest[:10])
+    age = dt.date.today() - dt.date.fromisoformat(newest[:10])
+    assert result["status"] == ("warn" if age.days > 8 else "pass")
+
+
+def test_descriptions_are_persisted_in_the_database_catalog(full_lake):
+    """persist_docs: the registry's descriptions reach the engine's catalog (Glue on Athena)."""
+    con = duckdb.connect(str(full_lake / NS / "recover.duckdb"), read_only=True)
+    try:
+        (table_comment,) = con.execute(
+            "select comment from duckdb_tables() where schema_name = ? and table_name = ?",
+            [NS, "dataset_fitbitsleeplogs"]).fetchone()
+        columns = dict(con.execute(
+            "select column_name, comment from duckdb_columns() where schema_name = ? "
+            "and table_name = ?", [NS, "dataset_fitbitsleeplogs"]).fetchall())
+    finally:
+        con.close()
+    dictionary = registry.load()["FitbitSleepLogs"].dictionary
+    assert table_comment.startswith(registry.load()["FitbitSleepLogs"].description)
+    assert columns["Duration"].startswith(dictionary["Duration"].description)
+    assert "millisecond" in columns["Duration"]
+
+
 def test_series_has_at_least_three_overlapping_exports_per_cohort(series):
     cohorts = {p.parent.name for p in series}
     assert cohorts == {"adults_v1", "pediatric_v1"}
