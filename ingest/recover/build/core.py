@@ -9,6 +9,8 @@ targets (`namespace`, `prod`) and `trino`, the engine writes the Parquet and thi
 
 Each run keeps its artifacts in `{lake}/{ns}/runs/{run_id}/` (local) or `./.recover/{ns}/runs/`
 (remote targets): dbt's run_results.json and manifest.json, dbt.log and dbt.out (its output).
+On the Athena targets they are uploaded, with a run.json, to `s3://{bucket}/{ns}/runs/{run_id}/`
+whether the build passed or not (run_upload.py).
 
 A build is incremental when the published build's state allows it (state.py): it reads only
 the committed exports the published tables do not hold yet and keeps the rest of the published
@@ -52,6 +54,7 @@ class BuildResult:
     locations: dict[str, str] = field(default_factory=dict)  # Athena: published table -> data
     run_dir: Path | None = None
     plan: Plan | None = None  # full or incremental, and why
+    artifacts_uri: str | None = None  # remote targets: the run's folder in the data bucket
 
 
 def new_run_id() -> str:
@@ -211,6 +214,7 @@ def sync_raw_partitions(lake: str, namespace: str) -> str:
 def _build_remote(lake: str, namespace: str, chosen: Selection, target: str,
                   on_node: NodeProgress | None, run_id: str, full_refresh: bool) -> BuildResult:
     started = time.monotonic()
+    started_at = datetime.now(UTC)
     home = Path.cwd() / ".recover" / namespace
     with namespace_lock(home, namespace, run_id):
         session = None
@@ -229,19 +233,27 @@ def _build_remote(lake: str, namespace: str, chosen: Selection, target: str,
         how = _plan(lake, namespace, previous, run_id, chosen, full_refresh)
         result = _run(lake, namespace, target, home, run_id, chosen, on_node, {}, how)
         faults.point("build.after_dbt")
-        if result.ok and session is not None:
-            faults.point("build.before_publish")
-            published = athena_publish.publish(session, bucket, namespace, run_id,
-                                               state=how.state)
-            result.locations = published.tables
-            result.published = True
-        elif result.ok:
-            result.published = True
-            if how.state is not None:
-                write_atomic(home / STATE_FILE, [how.state.to_json()])
-            else:
-                (home / STATE_FILE).unlink(missing_ok=True)
-    result.seconds = time.monotonic() - started
+        try:
+            if result.ok and session is not None:
+                faults.point("build.before_publish")
+                published = athena_publish.publish(session, bucket, namespace, run_id,
+                                                   state=how.state)
+                result.locations = published.tables
+                result.published = True
+            elif result.ok:
+                result.published = True
+                if how.state is not None:
+                    write_atomic(home / STATE_FILE, [how.state.to_json()])
+                else:
+                    (home / STATE_FILE).unlink(missing_ok=True)
+        finally:
+            result.seconds = time.monotonic() - started
+            if session is not None and result.run_dir is not None:
+                from recover.build.run_upload import run_record, upload_run
+
+                result.artifacts_uri = upload_run(
+                    session.client("s3"), bucket, namespace, result.run_dir,
+                    run_record(result, namespace, target, started_at))
     return result
 
 

@@ -64,6 +64,8 @@ def print_build_summary(result: BuildResult, lake, namespace: str, target: str =
             print(f"Parquet: {parquet_dir(lake, namespace)}", file=out)
     if result.run_dir is not None:
         print(f"Run artifacts: {result.run_dir}", file=out)
+    if result.artifacts_uri is not None:
+        print(f"Run artifacts in the lake: {result.artifacts_uri}", file=out)
     print(f"Build time: {result.seconds:.1f} s", file=out)
     for failure in result.failures:
         print(f"FAILED {failure}", file=sys.stderr)
