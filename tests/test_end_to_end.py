@@ -230,17 +230,51 @@ def test_record_counts_match_the_raw_and_curated_rows(full_lake, series, expecte
     assert ("HealthKitV2Samples_deleted", "READ") in events
 
 
-def test_a_later_ingest_then_build_equals_one_build_over_all_exports(tmp_path, series, full_lake):
+MONITORS = ["cast_failures", "rejected_records", "schema_drift", "export_freshness"]
+
+
+def snapshot(lake: Path) -> dict[str, list[tuple]]:
+    """Every table readers see (curated, restricted, monitors, this run's record counts)."""
+    out = {}
+    reg = registry.load()
+    for schema, tables in ((NS, all_tables() + MONITORS),
+                           (f"{NS}_restricted", layout.restricted_tables(reg))):
+        for table in tables:
+            rows = read_table(lake, table, schema)
+            out[f"{schema}.{table}"] = as_multiset(rows, list(rows[0]) if rows else [])
+    counts = read_table(lake, "record_counts")
+    last = max(c["run_id"] for c in counts)
+    out["record_counts"] = sorted((c["data_type"], c["event"], c["export_end_date"], c["row_count"])
+                                  for c in counts if c["run_id"] == last)
+    return out
+
+
+def test_incremental_builds_export_by_export_equal_a_full_refresh(tmp_path, series):
+    """Exports ingested and built a few at a time - out of order, one delivered again under
+    another name, one ingested twice - give exactly the tables of one full refresh."""
     lake = tmp_path / "lake"
-    first = [p for p in series if p.name <= sorted(q.name for q in series)[1]]
-    ingest_all(lake, first)
-    assert build(lake, NS).ok
-    ingest_all(lake, [p for p in series if p not in first])
-    assert build(lake, NS).ok
-    for table in all_tables():
-        a, b = read_table(lake, table), read_table(full_lake, table)
-        columns = list(a[0]) if a else []
-        assert as_multiset(a, columns) == as_multiset(b, columns), table
+    by_cohort = {c: sorted(p for p in series if p.parent.name == c)
+                 for c in ("adults_v1", "pediatric_v1")}
+    (a1, a2, a3), (p1, p2, p3) = by_cohort["adults_v1"][:3], by_cohort["pediatric_v1"][:3]
+    again = tmp_path / "adults_v1" / a1.name.replace(a1.name[:10], a1.name[:8] + "30")
+    again.parent.mkdir()
+    shutil.copyfile(a1, again)  # the same delivery under a later name
+    steps = [([a2, p1], "full refresh"), ([a1], "incremental: 1 new"),
+             ([a3, p3, p2, again], "incremental: 4 new"), ([a2], "up to date")]
+    for exports, expected_plan in steps:
+        ingest_all(lake, exports)
+        result = build(lake, NS)
+        assert result.ok, result.failures
+        assert result.plan.reason.startswith(expected_plan), result.plan.reason
+    incremental = snapshot(lake)
+    full = build(lake, NS, full_refresh=True)
+    assert full.ok and full.plan.full, full.failures
+    assert full.plan.reason == "full refresh: asked for (--full-refresh)"
+    refreshed = snapshot(lake)
+    assert sorted(refreshed) == sorted(incremental)
+    for name in refreshed:
+        assert incremental[name] == refreshed[name], name
+    assert sum(len(rows) for rows in refreshed.values()) > 10_000
 
 
 def test_an_empty_lake_still_yields_every_table_empty(tmp_path):

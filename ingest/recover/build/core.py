@@ -54,6 +54,7 @@ class BuildResult:
     locations: dict[str, str] = field(default_factory=dict)  # Athena: published table -> data
     run_dir: Path | None = None
     plan: Plan | None = None  # full or incremental, and why
+    up_to_date: bool = False  # nothing new since the published build: dbt did not run
     artifacts_uri: str | None = None  # remote targets: the run's folder in the data bucket
 
 
@@ -171,9 +172,12 @@ def _build_local(lake: Path, namespace: str, chosen: Selection, export: bool,
     with namespace_lock(lake / namespace, namespace, run_id):
         work = LocalBuild(lake, namespace, run_id)
         try:
-            work.prepare()
             how = _plan(lake, namespace, published_state(lake / namespace), run_id, chosen,
                         full_refresh)
+            if how.up_to_date and not chosen.partial:
+                return BuildResult(ok=True, run_id=run_id, plan=how, up_to_date=True,
+                                   seconds=time.monotonic() - started)
+            work.prepare()
             result = _run(lake, namespace, LOCAL, lake / namespace, run_id, chosen, on_node,
                           {"RECOVER_DUCKDB": str(work.database)}, how)
             faults.point("build.after_dbt")
@@ -231,6 +235,9 @@ def _build_remote(lake: str, namespace: str, chosen: Selection, target: str,
         else:  # trino, a test engine: tables are written in place, the state beside them
             previous = BuildState.from_json(_read(home / STATE_FILE))
         how = _plan(lake, namespace, previous, run_id, chosen, full_refresh)
+        if how.up_to_date and not chosen.partial:
+            return BuildResult(ok=True, run_id=run_id, plan=how, up_to_date=True,
+                               seconds=time.monotonic() - started)
         result = _run(lake, namespace, target, home, run_id, chosen, on_node, {}, how)
         faults.point("build.after_dbt")
         try:

@@ -82,6 +82,11 @@ class Plan:
     scope: list[str]  # incremental: the exports to read ("cohort/export"); full: []
     state: BuildState | None  # what the build publishes as its state (None: write none)
 
+    @property
+    def up_to_date(self) -> bool:
+        """Incremental with nothing new: the published build already holds every export."""
+        return not self.full and not self.scope
+
     def env(self) -> dict[str, str]:
         """RECOVER_SCOPE for dbt (macros/incremental.sql): `null` on a full build."""
         return {"RECOVER_SCOPE": "null" if self.full else json.dumps(self.scope)}
@@ -99,7 +104,8 @@ def plan(previous: BuildState | None, commits: Iterable[Commit], fingerprint: st
     assert previous is not None
     scope = sorted(set(now) - set(previous.exports))
     reason = (f"incremental: {len(scope)} new export(s) on top of build {previous.run_id}"
-              if scope else f"incremental: no new export since build {previous.run_id}")
+              if scope else f"up to date: build {previous.run_id} holds every committed export "
+                            "(--full-refresh rebuilds it)")
     return Plan(False, reason, scope, previous if selective else new_state)
 
 

@@ -35,6 +35,9 @@ def print_ingest_summary(summary: Summary, out: TextIO) -> None:
 
 def print_build_summary(result: BuildResult, lake, namespace: str, target: str = LOCAL) -> None:
     out = sys.stdout
+    if result.up_to_date and result.plan is not None:
+        print(f"Nothing to build in {namespace}: {result.plan.reason}.", file=out)
+        return
     where = database_path(lake, namespace) if target == LOCAL else f"target {target}"
     state = "published" if result.published else "NOT published: readers keep the previous build"
     print(f"\nRun {result.run_id} ({state}); curated tables in schema {namespace} ({where}):",
