@@ -6,11 +6,12 @@
   `cohort` is always the last column (the partition column on Athena).
 -#}
 {#- Engine-specific table settings of the curated tables (DuckDB: plain tables, exported to
-    Parquet by `recover build`; Athena/Trino: Parquet partitioned by cohort). -#}
+    Parquet by `recover build`; Athena/Trino: Parquet partitioned by cohort). On Athena the
+    location comes from the profile (`s3_data_naming: table`): s3://{bucket}/{ns}/parquet/{table}/,
+    the lake-layout contract's fixed path. -#}
 {% macro recover_curated_config() %}
     {%- if target.type == 'athena' -%}
-        {{ config(format='parquet', partitioned_by=['cohort'], table_type='hive',
-                  s3_data_naming='schema_table_unique') }}
+        {{ config(format='parquet', partitioned_by=['cohort'], table_type='hive') }}
     {%- elif target.type == 'trino' -%}
         {{ config(properties={'format': "'PARQUET'", 'partitioned_by': "ARRAY['cohort']"}) }}
     {%- endif -%}
