@@ -120,11 +120,16 @@ class AthenaEndpoint:
                 raise TimeoutError(f"query {qid} still {qe['Status']['State']}")
             time.sleep(0.1)
 
-    def query(self, sql: str, database: str | None = None, output: str | None = None) -> list:
-        """Rows (Python values, PyAthena's conversion) of one statement; raises on failure."""
+    def query(self, sql: str, database: str | None = None, output: str | None = None,
+              workgroup: str | None = None) -> list:
+        """Rows (Python values, PyAthena's conversion) of one statement; raises on failure.
+
+        ``workgroup``: run there (an enforced workgroup supplies the output location);
+        otherwise ``primary`` with ``output`` (default ``s3://{bucket}/athena-results/``)."""
         from pyathena import connect
 
-        conn = connect(s3_staging_dir=output or f"s3://{self.trino.bucket}/athena-results/",
+        staging = None if workgroup else (output or f"s3://{self.trino.bucket}/athena-results/")
+        conn = connect(s3_staging_dir=staging, work_group=workgroup,
                        region_name=REGION, schema_name=database or "default",
                        endpoint_url=self.url,
                        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
