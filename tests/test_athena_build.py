@@ -205,7 +205,8 @@ def second_build(athena, failed_run, target_dir) -> Snapshot:
 def prod_build(athena, exports, second_build, tmp_path_factory) -> Snapshot:
     ingest(athena, PROD, exports)
     create_workgroups(athena, PROD)
-    results = dbt(athena, PROD, "prod", ["build", "--select", f"+{SURVIVOR}"],
+    results = dbt(athena, PROD, "prod", ["build", "--select", f"+{SURVIVOR}",
+                                         f"+{SURVIVOR}_sleeplogdetails"],
                   tmp_path_factory.mktemp("prod-target"))
     return Snapshot(athena, PROD, results)
 

@@ -215,27 +215,27 @@ def _(plan):
 def _(plan):
     assert plan.args["if_not_exists"]
     assert plan.trino == [
-        'CALL "awsdatacatalog".system.register_partition(schema_name => \'ns\', table_name => '
+        ('CALL "awsdatacatalog".system.register_partition(schema_name => \'ns\', table_name => '
         "'t', partition_columns => ARRAY['cohort', 'year'], partition_values => ARRAY['a', "
-        "'2024'], location => 's3://b/t/cohort=a/year=2024')",
-        'CALL "awsdatacatalog".system.register_partition(schema_name => \'ns\', table_name => '
+        "'2024'], location => 's3://b/t/cohort=a/year=2024')"),
+        ('CALL "awsdatacatalog".system.register_partition(schema_name => \'ns\', table_name => '
         "'t', partition_columns => ARRAY['cohort', 'year'], partition_values => ARRAY['b', "
-        "'2024'])",
+        "'2024'])"),
     ]
 
 
 @case("drop_partition", "alter table ns.t drop if exists partition (cohort='a')")
 def _(plan):
     assert plan.trino == [
-        'CALL "awsdatacatalog".system.unregister_partition(schema_name => \'ns\', table_name => '
-        "'t', partition_columns => ARRAY['cohort'], partition_values => ARRAY['a'])"]
+        ('CALL "awsdatacatalog".system.unregister_partition(schema_name => \'ns\', table_name => '
+        "'t', partition_columns => ARRAY['cohort'], partition_values => ARRAY['a'])")]
     assert plan.args["if_exists"]
 
 
 @case("msck", "MSCK REPAIR TABLE `ns_raw`.`fitbitsleeplogs`")
 def _(plan):
-    assert plan.trino == ['CALL "awsdatacatalog".system.sync_partition_metadata('
-                          "'ns_raw', 'fitbitsleeplogs', 'ADD')"]
+    assert plan.trino == [('CALL "awsdatacatalog".system.sync_partition_metadata('
+                          "'ns_raw', 'fitbitsleeplogs', 'ADD')")]
 
 
 @case("rename_table", "alter table `ns`.`a` rename to `ns`.`b`")

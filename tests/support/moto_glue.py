@@ -52,7 +52,8 @@ def _as_trino_reads_athena_view(table: dict) -> None:
     if table.get("TableType") == "VIRTUAL_VIEW" and \
             table.get("Parameters", {}).get("presto_view") == "true":
         table.pop("Description", None)
-        table["Parameters"]["comment"] = PRESTO_VIEW_COMMENT
+        # a new dict: moto's answer shares its Parameters with the stored table version
+        table["Parameters"] = {**table["Parameters"], "comment": PRESTO_VIEW_COMMENT}
 
 
 def _views_for_trino(original, key: str):
