@@ -162,7 +162,9 @@ def target_dir(tmp_path_factory) -> Path:
 def ingested(athena, exports) -> Snapshot:
     ingest(athena, NS, exports)
     create_workgroups(athena, NS)
-    return Snapshot(athena, NS, None)
+    snap = Snapshot(athena, NS, None)
+    snap.actions_mark = len(athena.trino.moto.actions())
+    return snap
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +200,9 @@ def failed_run(athena, first_build, target_dir) -> Snapshot:
 @pytest.fixture(scope="module")
 def second_build(athena, failed_run, target_dir) -> Snapshot:
     results = dbt(athena, NS, "namespace", ["build"], target_dir)
-    return Snapshot(athena, NS, results)
+    snap = Snapshot(athena, NS, results)
+    snap.actions_mark = len(athena.trino.moto.actions())
+    return snap
 
 
 @pytest.fixture(scope="module")
@@ -298,6 +302,35 @@ def test_record_counts_appends_one_run_per_build(second_build, athena):
     inserts = [q for q in athena.queries() if q["rule"] == "insert" and "record_counts" in
                q["query"] and q["state"] == "SUCCEEDED"]
     assert inserts
+
+
+def readme_iam(service: str) -> set[str]:
+    """The actions README's "IAM for a namespace run" lists for ``service`` (Glue, Athena)."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("IAM for a namespace run", 1)[1].split("* **Offline checks**", 1)[0]
+    bullet = re.search(rf"\* {service}: (.*?)(?=\n  \* |\Z)", section, re.DOTALL).group(1)
+    names = set()
+    for name in re.findall(r"`([A-Za-z]+(?:\(s\))?)`", bullet):
+        names |= {name[:-3], name[:-3] + "s"} if name.endswith("(s)") else {name}
+    return names
+
+
+# Glue calls of Trino's metastore client that Athena's engine does not make: none are expected
+# (the awsdatacatalog catalog reads no statistics); listed here if a Trino upgrade adds some.
+TRINO_ONLY_GLUE_ACTIONS: set[str] = set()
+
+
+def test_the_glue_actions_the_builds_needed_are_in_the_readme_iam_list(ingested, second_build,
+                                                                       athena):
+    """Everything dbt-athena, Athena's Hive DDL and its engine did in Glue during the builds
+    runs with the dbt identity's permissions on AWS: README's IAM list must cover it."""
+    actions = athena.trino.moto.actions()[ingested.actions_mark:second_build.actions_mark]
+    glue = {a for service, a, _ in actions if service == "glue"}
+    assert {"CreateTable", "GetTable", "DeleteTable", "UpdateTable", "GetTableVersions",
+            "DeleteTableVersion", "BatchCreatePartition"} <= glue
+    missing = glue - readme_iam("Glue") - TRINO_ONLY_GLUE_ACTIONS
+    assert not missing, f"README's IAM list lacks Glue actions the build used: {missing}"
+    assert {s for s, _, _ in actions} <= {"glue", "sts"}  # STS: GetCallerIdentity (no IAM)
 
 
 # --- 3. the location contract --------------------------------------------------------------------

@@ -93,7 +93,7 @@ def test_a_select_pages_like_athena_with_the_header_row_first(ep):
     assert rows[0]["Data"] == [{"VarCharValue": "1"}, {"VarCharValue": "v1"}]
     assert rows[-1]["Data"] == [{"VarCharValue": "2500"}, {"VarCharValue": "v2500"}]
     info = pages[0]["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
-    assert [(c["Name"], c["Type"]) for c in info] == [("n", "integer"), ("label", "varchar")]
+    assert [(c["Name"], c["Type"]) for c in info] == [("n", "bigint"), ("label", "varchar")]
 
 
 def test_types_and_values_are_athenas(ep):
@@ -176,13 +176,17 @@ def test_more_than_100_open_partitions_fail_as_dbt_athena_expects(ep):
                  "ARRAY['p']) as select n, n as p from unnest(sequence(1, 101)) as t(n)")
     assert qe["Status"]["State"] == "FAILED"
     assert "HIVE_TOO_MANY_OPEN_PARTITIONS" in qe["Status"]["StateChangeReason"]
+    ok(ep, f"create table {DB}.hundred_partitions with (external_location = "
+           f"'s3://{ep.trino.bucket}/{DB}/data/hundred_partitions', partitioned_by = "
+           "ARRAY['p']) as select n, n as p from unnest(sequence(1, 100)) as t(n)")
 
 
 def test_queries_run_asynchronously_and_can_be_stopped(ep):
     athena = ep.client()
     qid = athena.start_query_execution(
-        QueryString="select count(*) from unnest(sequence(1, 20000)) a(x) "
-                    "cross join unnest(sequence(1, 50000)) b(y) where x * y % 7 = 3",
+        QueryString="select count(*) from unnest(sequence(1, 10000)) a(x) "
+                    "cross join unnest(sequence(1, 10000)) b(y) "
+                    "cross join unnest(sequence(1, 100)) c(z) where x * y * z % 7 = 3",
         QueryExecutionContext={"Catalog": "awsdatacatalog", "Database": DB},
         ResultConfiguration={"OutputLocation": ep.out})["QueryExecutionId"]
     state = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]
@@ -283,7 +287,7 @@ def test_partitions_msck_add_and_drop(ep):
 def test_a_view_keeps_its_columns_and_its_description_in_glue(ep):
     glue = ep.client("glue")
     ok(ep, f'create or replace view "awsdatacatalog"."{DB}"."v" as select 1 as "Id", '
-           "'x' as name")
+           "cast('x' as varchar) as name")
     t = glue.get_table(DatabaseName=DB, Name="v")["Table"]
     assert [(c["Name"], c["Type"]) for c in t["StorageDescriptor"]["Columns"]] == [
         ("id", "int"), ("name", "string")]

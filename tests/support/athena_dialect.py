@@ -16,14 +16,16 @@ strip                 any statement: leading comments, trailing ``;``  the state
                                                                                                                    to INSERTs and prefixes ``-- /* query comment */``
 select                ``SELECT``/``WITH``/``VALUES``/``TABLE``         Trino, unchanged                            same engine (Athena v3 = Trino)
 explain               ``EXPLAIN ...``                                  Trino, unchanged (UTILITY)                  same engine
-insert                ``INSERT INTO ...``                              Trino, unchanged; compression session prop  same engine
+insert                ``INSERT INTO ...``                              Trino, unchanged, one writer (as ctas)      same engine
 ctas                  ``CREATE TABLE t WITH (table_type='hive',        Trino ``CREATE TABLE t WITH (format=        Athena-only properties: ``table_type`` and
                       is_external=true, external_location=...,         'PARQUET', external_location=...,           ``is_external`` dropped (hive + location = external),
                       format='parquet', partitioned_by=ARRAY[..],      partitioned_by=.., bucketed_by=..,          ``format`` upper-cased, ``write_compression`` ->
                       bucketed_by=.., bucket_count=..,                 bucket_count=.., textfile_field_separator)  session ``compression_codec`` (Athena's Parquet
                       write_compression=.., field_delimiter=..)        AS ...`` + session ``compression_codec``     default is GZIP), ``field_delimiter`` ->
                       AS ...``                                                                                     ``textfile_field_separator``; no location: the
-                                                                                                                   workgroup's ``{output}/tables/{query id}``
+                                                                                                                   workgroup's ``{output}/tables/{query id}``; one
+                                                                                                                   writer, so Trino's 100 open partitions per writer
+                                                                                                                   is Athena's 100 partitions per query
 ctas_iceberg          CTAS with ``table_type='iceberg'``               refused (NOT_SUPPORTED)                     no Iceberg catalog here (the project writes Hive)
 create_view           ``CREATE [OR REPLACE] VIEW``                     Trino, unchanged; then Glue ``UpdateTable`` Athena views are Trino views in Glue, but Athena
                                                                        sets the view's columns (Hive types)        records their columns (Trino records ``dummy``), and

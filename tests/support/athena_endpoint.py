@@ -86,6 +86,11 @@ from tests.support.athena_dialect import (
 )
 
 ACCOUNT = "123456789012"  # moto's account
+# CTAS/INSERT: one writer for all partitions, so Trino's limit of 100 open partition writers
+# (hive.max-partitions-per-writers) is Athena's limit of 100 partitions per CTAS/INSERT query:
+# the HIVE_TOO_MANY_OPEN_PARTITIONS error dbt-athena answers with batched inserts.
+WRITE_SESSION = {"use_preferred_write_partitioning": "false", "scale_writers": "false",
+                 "task_scale_writers_enabled": "false"}
 CATALOG = "awsdatacatalog"
 PAGE_MAX = 1000
 ENGINE_VERSION = {"SelectedEngineVersion": "AUTO",
@@ -674,8 +679,9 @@ class Endpoint:
         if plan.rule == "drop_partition" and plan.args.get("if_exists"):
             statements = [s for s, spec in zip(statements, plan.args["partitions"], strict=True)
                           if self._partition_exists(plan.args, spec)]
+        system = WRITE_SESSION if plan.rule in ("ctas", "insert") else {}
         for sql in statements:
-            self._trino(q, sql, plan.session)
+            self._trino(q, sql, plan.session, system)
         if plan.rule == "create_view":
             self._record_view_columns(q, plan.args["database"], plan.args["table"])
         if plan.rule == "ctas":
@@ -690,13 +696,15 @@ class Endpoint:
         elif plan.statement_type == "DDL":
             q.columns, q.rows = [], []
 
-    def _trino(self, q: Query, sql: str, session: dict[str, str]) -> None:
+    def _trino(self, q: Query, sql: str, session: dict[str, str],
+               system: dict[str, str] | None = None) -> None:
         import trino.dbapi
 
         conn = trino.dbapi.connect(
             host=self.trino_host, port=self.trino_port, user="athena", catalog=q.catalog,
             schema=q.database, source="athena-endpoint", legacy_primitive_types=True,
-            session_properties={f"{q.catalog}.{k}": v for k, v in session.items()},
+            session_properties={**(system or {}),
+                                **{f"{q.catalog}.{k}": v for k, v in session.items()}},
         )
         try:
             cur = conn.cursor()

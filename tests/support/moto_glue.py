@@ -17,6 +17,10 @@ answers to Trino's Glue client (AWS SDK for Java, told apart by its User-Agent) 
 views without their description; every other client (boto3: dbt-athena, the tests) sees the
 catalog as stored.
 
+``python moto_glue.py PORT [ACTION_LOG]``: with ACTION_LOG, every call of a JSON/query-protocol
+service (Glue, STS, ...; not S3) is appended to that file as ``service<TAB>Action<TAB>client``
+(client ``trino`` or ``boto3``), so a test can list the AWS actions a run needed.
+
 Run as a separate process (``python moto_glue.py PORT``), not a thread in pytest:
 moto's state is global per process, so another test's ``mock_aws()`` would otherwise
 reset the Glue catalog and S3 buckets under the running Trino server.
@@ -69,6 +73,29 @@ def _views_for_trino(original, key: str):
     return action
 
 
+def _log_actions(path: str) -> None:
+    """Append ``service<TAB>Action<TAB>client`` for every dispatched action to ``path``."""
+    import threading
+
+    from moto.core.responses import BaseResponse
+
+    lock = threading.Lock()
+    original = BaseResponse.call_action
+
+    def call_action(self: BaseResponse):
+        try:
+            action = self._get_action()
+            agent = self.headers.get("User-Agent") or ""
+            client = "trino" if TRINO_USER_AGENT in agent else "boto3"
+            with lock, open(path, "a") as log:
+                log.write(f"{self.service_name}\t{action}\t{client}\n")
+        except Exception:  # noqa: BLE001,S110 - logging must never break a call
+            pass
+        return original(self)
+
+    BaseResponse.call_action = call_action
+
+
 def _answer(body: dict):
     def action(self: GlueResponse) -> str:
         return json.dumps(body)
@@ -88,6 +115,8 @@ def main(argv: list[str]) -> None:
     from moto.server import main as moto_main
 
     patch_moto_glue()
+    if len(argv) > 1:
+        _log_actions(argv[1])
     moto_main(["-H", "127.0.0.1", "-p", argv[0]])
 
 
