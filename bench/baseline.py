@@ -3,13 +3,13 @@
     python bench/baseline.py ingest EXPORT [EXPORT ...] --lake DIR --namespace NS
     python bench/baseline.py build --lake DIR --namespace NS --out DIR
 
-ingest (spec 8.3, the raw Lambda): for every admitted member (spec 1.2), decompress it and
+ingest (upstream's raw Lambda): for every admitted member (docs/data-contract.md, "Exports"), decompress it and
 re-gzip it at gzip's default level 6 into the same raw-zone key our ingest writes. Like ours it
 streams (8 MiB reads; upstream reads 80 MB at a time out of an export held whole in memory)
 and writes a temporary file that is fsynced and renamed, so the two differ only in the
 recompression.
 
-build (spec 3.2 + 4.3-4.6, the S3-to-JSON and JSON-to-Parquet jobs): one primary data type at a
+build (upstream's S3-to-JSON and JSON-to-Parquet jobs: value transforms, de-duplication, deletions): one primary data type at a
 time, read every raw file of the type (all exports, both cohorts) line by line; `json.loads`
 each record and apply `transform_json` (export dates, cohort, `Type` from the subtype,
 SymptomLog `Value` parsed, CustomFields Symptoms/Treatments strings parsed, Garmin offset maps
@@ -24,7 +24,7 @@ dropped, no child tables: upstream's relationalize would add that work); no inte
 NDJSON/gzip round trip between the two jobs (upstream writes the transformed records to S3 as
 JSON and gzip and reads them back); types inferred from the data with a column falling back to
 string when its values are mixed (Glue's resolveChoice). A null offset-map value or a
-malformed SymptomLog `Value` become null here where upstream's job fails (spec 3.2).
+malformed SymptomLog `Value` become null here where upstream's job fails.
 """
 
 from __future__ import annotations
@@ -47,14 +47,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from recover import registry
-from recover.names import admitted, parse_member_name
+from recover.ingest.names import admitted, parse_member_name
+from recover.lake import export_id
 
 READ_SIZE = 8 << 20
 GZIP_LEVEL = 6
 BATCH_RECORDS = 50_000
 SUBTYPED = {"HealthKitV2Samples", "HealthKitV2Statistics",
             "HealthKitV2Samples_Deleted", "HealthKitV2Statistics_Deleted"}
-# spec 3.2 item 5: data type -> [(property, value field, value cast)]; key field OffsetInSeconds
+# Garmin offset maps: data type -> [(property, value field, value cast)]; key field OffsetInSeconds
 OFFSET_MAPS = {
     "GarminDailySummary": [("TimeOffsetHeartRateSamples", "HeartRate", int)],
     "GarminHrvSummary": [("HrvValues", "Hrv", int)],
@@ -71,10 +72,10 @@ SNAPSHOT_MAPS = [("EpochSummaries", "Value", float)]  # inside GarminHealthSnaps
 
 # ------------------------------------------------------------------------------ ingest
 
-def raw_path(lake: Path, namespace: str, cohort: str, member: str) -> Path:
+def raw_path(lake: Path, namespace: str, cohort: str, export: str, member: str) -> Path:
     name = parse_member_name(member)
     return (lake / namespace / "raw" / f"dataset={name.data_type}" / f"cohort={cohort}"
-            / f"{name.basename_no_ext}.ndjson.gz")
+            / f"export={export_id(export)}" / f"{name.basename_no_ext}.ndjson.gz")
 
 
 def ingest(exports: list[Path], lake: Path, namespace: str) -> int:
@@ -85,7 +86,7 @@ def ingest(exports: list[Path], lake: Path, namespace: str) -> int:
             for info in archive.infolist():
                 if not admitted(info.filename, info.file_size):
                     continue
-                target = raw_path(lake, namespace, cohort, info.filename)
+                target = raw_path(lake, namespace, cohort, export.name, info.filename)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_name(f".{target.name}.tmp")
                 with archive.open(info) as source, tmp.open("wb") as raw:
@@ -127,7 +128,7 @@ def _json_list(text: str) -> object:
 
 def transform_json(record: dict, data_type: str, start: str | None, end: str, cohort: str,
                    subtype: str | None) -> dict:
-    """Spec 3.2, in order."""
+    """Upstream's per-record value transforms, in order."""
     record["export_start_date"] = start
     record["export_end_date"] = end
     record["cohort"] = cohort
@@ -160,7 +161,7 @@ def transform_json(record: dict, data_type: str, start: str | None, end: str, co
 
 def raw_files(lake: Path, namespace: str, data_type: str) -> list[Path]:
     folder = lake / namespace / "raw" / f"dataset={data_type}"
-    return sorted(folder.glob("cohort=*/*.ndjson.gz"))
+    return sorted(folder.glob("cohort=*/export=*/*.ndjson.gz"))
 
 
 def records(path: Path, data_type: str) -> Iterator[dict]:
@@ -256,7 +257,7 @@ def _key_frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
 
 
 def deduplicate(table: pa.Table, index: list[str]) -> pa.Table:
-    """Spec 4.3: keep one row per index key, latest InsertedDate then latest export."""
+    """Keep one row per index key, latest InsertedDate then latest export."""
     if table.num_rows == 0:
         return table
     order = (["InsertedDate"] if "InsertedDate" in table.column_names else []) + ["export_end_date"]
@@ -267,7 +268,7 @@ def deduplicate(table: pa.Table, index: list[str]) -> pa.Table:
 
 
 def drop_deleted(table: pa.Table, deleted: pa.Table, index: list[str]) -> pa.Table:
-    """Spec 4.4: left anti-join on the index fields; null keys never match."""
+    """HealthKit deletions: left anti-join on the index fields; null keys never match."""
     if deleted.num_rows == 0 or table.num_rows == 0:
         return table
     gone = _key_frame(deleted, index).dropna().drop_duplicates()
@@ -311,7 +312,7 @@ def build(lake: Path, namespace: str, out: Path) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="upstream-style baseline for the benchmark")
     sub = parser.add_subparsers(dest="command", required=True)
-    p_ingest = sub.add_parser("ingest", help="decompress + re-gzip level 6 (spec 8.3)")
+    p_ingest = sub.add_parser("ingest", help="decompress + re-gzip level 6 (upstream's raw Lambda)")
     p_ingest.add_argument("exports", nargs="+", type=Path)
     p_build = sub.add_parser("build", help="Python transform + pandas/pyarrow flatten")
     p_build.add_argument("--out", required=True, type=Path, help="Parquet output directory")

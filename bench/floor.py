@@ -5,7 +5,7 @@
 For every registry data type with raw files: `COPY (SELECT <every registry column as VARCHAR>,
 filename, cohort FROM read_json(raw glob, ...)) TO {out}/dataset={Type} (FORMAT parquet,
 PARTITION_BY (cohort), COMPRESSION zstd)` -- the same read_json call as the local raw views
-(recover/local_catalog.py), no typing, no flattening, no de-duplication, no child tables, no
+(macros/raw_views.sql), no typing, no flattening, no de-duplication, no child tables, no
 tests. Any build must at least read and parse every raw byte once and write Parquet, so this
 is its practical lower bound on the same engine and machine (in-memory DuckDB, all cores).
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 from recover import registry
 
-MAX_OBJECT_SIZE = 64 * 1024 * 1024  # as local_catalog: one NDJSON line may be large (ECGs)
+MAX_OBJECT_SIZE = 64 * 1024 * 1024  # as the raw views: one NDJSON line may be large (ECGs)
 
 
 def quote(identifier: str) -> str:
@@ -34,7 +34,7 @@ def literal(text: str) -> str:
 
 
 def scan_sql(folder: Path, columns: list[str]) -> str:
-    glob = f"{folder.absolute()}/cohort=*/*.ndjson.gz"
+    glob = f"{folder.absolute()}/cohort=*/export=*/*.ndjson.gz"
     schema = ", ".join(f"{literal(c)}: 'VARCHAR'" for c in columns)
     selected = ", ".join(quote(c) for c in columns)
     return (
@@ -53,12 +53,12 @@ def run(lake: Path, namespace: str, out: Path) -> dict[str, int]:
     try:
         for dt in registry.load():
             folder = lake / namespace / "raw" / f"dataset={dt.name}"
-            if not any(folder.glob("cohort=*/*.ndjson.gz")):
+            if not any(folder.glob("cohort=*/export=*/*.ndjson.gz")):
                 continue
             target = out / f"dataset={dt.name}"
             shutil.rmtree(target, ignore_errors=True)
             started = time.monotonic()
-            sql = scan_sql(folder, registry.raw_columns(dt))
+            sql = scan_sql(folder, dt.raw_columns)
             rows = con.execute(
                 f"copy ({sql}) to {literal(str(target))} "
                 "(format parquet, partition_by (cohort), compression zstd)"

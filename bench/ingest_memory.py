@@ -2,7 +2,7 @@
 
 Builds (streaming: never in memory) an export holding one HealthKitV2Samples member of the
 requested sizes, runs `recover ingest` on each in a subprocess, and reports the subprocess's
-peak RSS (from wait4's rusage, so exact, plus psutil polling as a cross-check) and MB/s. Peak
+peak RSS (its VmHWM, and the polled RSS as a cross-check: bench/measure.py) and MB/s. Peak
 RSS must not grow with the member size. With --methods it also times, in-process, the two ways
 to form the raw gzip: the deflate pass-through (with its inflate + CRC check) and recompression.
 
@@ -17,16 +17,15 @@ import os
 import platform
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from pathlib import Path
 
+import measure
 import psutil
-from recover.export import Export
+from recover.ingest.export import Export
 
 MEMBER = "HealthKitV2Samples_HeartRate_20240101-20240108.json"
 MB = 1_000_000
@@ -81,40 +80,16 @@ def build_export(path: Path, size: int) -> int:
     return written
 
 
-def ingest_command() -> list[str]:
-    """`recover ingest`; the sub-command module alone if the full CLI does not import yet."""
-    recover = Path(sys.executable).with_name("recover")
-    if subprocess.run([str(recover), "--help"], check=False, capture_output=True).returncode == 0:
-        return [str(recover), "ingest"]
-    return [sys.executable, "-m", "recover.ingest_cmd"]
-
-
-def measure_ingest(command: list[str], export: Path, lake: Path) -> dict:
-    started = time.monotonic()
-    process = subprocess.Popen([*command, str(export), "--lake", str(lake), "--namespace", "bench"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    polled = 0
-    handle = psutil.Process(process.pid)
-
-    def poll() -> None:
-        nonlocal polled
-        while True:
-            try:
-                polled = max(polled, handle.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.05)
-
-    poller = threading.Thread(target=poll, daemon=True)
-    poller.start()
-    output = process.stdout.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.monotonic() - started
-    if process.returncode != 0:
-        raise SystemExit(f"ingest failed ({process.returncode}):\n{output}")
-    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss * 1024 / MB,
-            "polled_rss_mb": polled / MB, "output": output}
+def measure_ingest(export: Path, lake: Path) -> dict:
+    """`recover ingest` in a subprocess; its peak RSS as bench/measure.py samples it."""
+    recover = str(Path(sys.executable).with_name("recover"))
+    measured = measure.run([recover, "ingest", str(export), "--lake", str(lake), "--namespace",
+                            "bench"], lake.with_suffix(".log"))
+    output = measured.log.read_text(errors="replace")
+    if measured.returncode != 0:
+        raise SystemExit(f"ingest failed ({measured.returncode}):\n{output}")
+    return {"seconds": measured.seconds, "peak_rss_mb": measured.hwm_mb,
+            "polled_rss_mb": measured.tree_rss_mb, "output": output}
 
 
 def measure_methods(export: Path) -> dict[str, float]:
@@ -148,10 +123,9 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="recover-bench-"))
-    command = ingest_command()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM, Python {platform.python_version()}")
-    print(f"command: {' '.join(command)} EXPORT --lake LAKE --namespace bench")
+    print("command: recover ingest EXPORT --lake LAKE --namespace bench")
     try:
         largest = None
         for size_gb in sorted(args.sizes_gb):
@@ -159,12 +133,12 @@ def main() -> int:
             started = time.monotonic()
             member_bytes = build_export(export, int(size_gb * 1e9))
             built = time.monotonic() - started
-            result = measure_ingest(command, export, workdir / f"lake_{size_gb:g}gb")
+            result = measure_ingest(export, workdir / f"lake_{size_gb:g}gb")
             print(
                 f"member {member_bytes / MB:,.0f} MB (export {export.stat().st_size / MB:,.0f} MB, "
                 f"built in {built:.0f} s): ingest {result['seconds']:.1f} s, "
                 f"{member_bytes / MB / result['seconds']:,.0f} MB/s, peak RSS "
-                f"{result['peak_rss_mb']:.0f} MB (psutil polling: {result['polled_rss_mb']:.0f} MB)"
+                f"{result['peak_rss_mb']:.0f} MB (polled: {result['polled_rss_mb']:.0f} MB)"
             )
             shutil.rmtree(workdir / f"lake_{size_gb:g}gb")
             largest = (export, member_bytes)

@@ -3,10 +3,10 @@
 Builds (streaming, on local disk) an export holding one HealthKitV2Samples member of the
 requested size (the generator of bench/ingest_memory.py), uploads it to a moto server
 (`moto_server` subprocess; boto3's managed multipart upload streams it from disk), then runs
-`recover.lambda_handler.handler` in a subprocess of its own with an SQS event carrying the
+`recover.aws.lambda_handler.handler` in a subprocess of its own with an SQS event carrying the
 S3 notification, exactly as Lambda would call it (RECOVER_LAKE / RECOVER_NAMESPACE set, AWS
-endpoint pointed at moto). Reports the handler process's peak RSS (wait4's rusage, plus
-psutil polling as a cross-check) and MB/s of member data. moto keeps objects in its own
+endpoint pointed at moto). Reports the handler process's peak RSS (its VmHWM, and the polled
+RSS as a cross-check: bench/measure.py) and MB/s of member data. moto keeps objects in its own
 process, which is not measured. Finally the raw object is streamed back and gunzipped to check
 that it equals the member (MD5).
 
@@ -26,7 +26,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import zipfile
@@ -34,6 +33,7 @@ import zlib
 from pathlib import Path
 from urllib.parse import quote_plus
 
+import measure
 import psutil
 from ingest_memory import MEMBER, build_export  # bench/ is sys.path[0] when run as a script
 
@@ -44,7 +44,7 @@ LIMIT_MB = 512
 
 HANDLER = """
 import json, sys
-from recover import lambda_handler
+from recover.aws import lambda_handler
 result = lambda_handler.handler(json.loads(sys.argv[1]), None)
 print(json.dumps({"result": result}), flush=True)
 """
@@ -88,34 +88,18 @@ def sqs_event(bucket: str, key: str) -> dict:
                          "awsRegion": "us-east-1"}]}
 
 
-def run_handler(event: dict, env: dict[str, str]) -> dict:
-    started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-c", HANDLER, json.dumps(event)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    polled = 0
-    handle = psutil.Process(process.pid)
-
-    def poll() -> None:
-        nonlocal polled
-        while True:
-            try:
-                polled = max(polled, handle.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.05)
-
-    threading.Thread(target=poll, daemon=True).start()
-    output = process.stdout.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.monotonic() - started
+def run_handler(event: dict, env: dict[str, str], log: Path) -> dict:
+    """The handler in a subprocess; its peak RSS as bench/measure.py samples it."""
+    measured = measure.run([sys.executable, "-c", HANDLER, json.dumps(event)], log, env=env)
+    output = measured.log.read_text(errors="replace")
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     results = [line["result"] for line in lines if "result" in line]
-    if os.waitstatus_to_exitcode(status) != 0 or not results or results[0]["batchItemFailures"]:
+    if measured.returncode != 0 or not results or results[0]["batchItemFailures"]:
         raise SystemExit(f"handler failed:\n{output}")
     ingested = next(line for line in lines if line.get("outcome") == "ingested")
-    return {"seconds": seconds, "ingest_seconds": ingested["seconds"], "bytes": ingested["bytes"],
-            "gzip_bytes": ingested["gzip_bytes"], "peak_rss_mb": usage.ru_maxrss * 1024 / MB,
-            "polled_rss_mb": polled / MB}
+    return {"seconds": measured.seconds, "ingest_seconds": ingested["seconds"],
+            "bytes": ingested["bytes"], "gzip_bytes": ingested["gzip_bytes"],
+            "peak_rss_mb": measured.hwm_mb, "polled_rss_mb": measured.tree_rss_mb}
 
 
 def member_md5(export: Path) -> str:
@@ -166,12 +150,12 @@ def main() -> int:
         s3.upload_file(str(export), INPUT, KEY, Config=TransferConfig(multipart_chunksize=64 * 2**20))
         print(f"uploaded to moto in {time.monotonic() - started:.0f} s")
 
-        result = run_handler(sqs_event(INPUT, KEY), env)
+        result = run_handler(sqs_event(INPUT, KEY), env, workdir / "handler.log")
         rate = result["bytes"] / MB / result["ingest_seconds"]
         print(f"handler: {result['bytes'] / MB:,.0f} MB member -> {result['gzip_bytes'] / MB:,.0f} MB gzip; "
               f"ingest {result['ingest_seconds']:.1f} s ({rate:,.0f} MB/s), process {result['seconds']:.1f} s "
               f"incl. imports; peak RSS {result['peak_rss_mb']:.0f} MB "
-              f"(psutil polling: {result['polled_rss_mb']:.0f} MB); limit {LIMIT_MB} MB")
+              f"(polled: {result['polled_rss_mb']:.0f} MB); limit {LIMIT_MB} MB")
         if not args.no_verify:
             (raw_key,) = [o["Key"] for o in s3.list_objects_v2(Bucket=DATA)["Contents"]]
             same = raw_md5(s3, raw_key) == member_md5(export)

@@ -218,11 +218,11 @@ def markdown(results: dict, summary: dict, analysis: str | None) -> str:
         "| step | ours | baseline (bench/baseline.py) | floor (bench/floor.py) |",
         "|---|---|---|---|",
         ("| ingest | `recover ingest EXPORT... --lake L --namespace bench`: deflate "
-        "pass-through + CRC check | per member: decompress, re-gzip at level 6 (spec 8.3, the "
-        "raw Lambda) | |"),
+        "pass-through + CRC check | per member: decompress, re-gzip at level 6 (upstream's raw "
+        "Lambda) | |"),
         ("| build | `recover build --lake L --namespace bench`: dbt build on DuckDB "
         f"({nodes}) + Parquet export of the curated tables | Python per-record transform "
-        "(spec 3.2) + `pandas.json_normalize` flattening + de-dup (sort by InsertedDate / "
+        "(value transforms) + `pandas.json_normalize` flattening + de-dup (sort by InsertedDate / "
         "export_end_date, `drop_duplicates` on the index fields) + HealthKit deletions, parent "
         "tables only, Snappy Parquet partitioned by cohort | DuckDB `read_json` of every raw "
         "table (all columns VARCHAR, as the raw views) `COPY`'d to Parquet: no typing, "

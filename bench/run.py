@@ -7,7 +7,7 @@ For each size, in one run: generate a synthetic export series (both cohorts) wit
 time, peak RSS of the whole process tree, see measure.py):
 
   ingest   ours      `recover ingest EXPORT... --lake L --namespace bench` (deflate pass-through)
-           baseline  `bench/baseline.py ingest` (decompress + re-gzip level 6, spec 8.3)
+           baseline  `bench/baseline.py ingest` (decompress + re-gzip level 6, upstream's raw Lambda)
   build    ours      `recover build --lake L --namespace bench` (dbt on DuckDB + Parquet export)
            floor     `bench/floor.py` (bare DuckDB read_json of the raw zone -> Parquet)
            baseline  `bench/baseline.py build` (Python per-record transform + pandas/pyarrow)
@@ -35,7 +35,7 @@ import duckdb
 import measure
 import report
 from recover.generate import generate_series
-from recover.names import admitted
+from recover.ingest.names import admitted
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -226,7 +226,7 @@ def bench_size(size: Size, scratch: Path, log, quiet: Quiet) -> dict:
                             parquet_tables=sum(1 for p in parquet.iterdir() if p.is_dir()),
                             duckdb_bytes=(lake / NAMESPACE / "recover.duckdb").stat().st_size,
                             parent_rows=sum(parent_rows(lake).values()),
-                            **dbt_nodes(lake / NAMESPACE / "target"))
+                            **dbt_nodes(max((lake / NAMESPACE / "runs").iterdir())))
     log(f"[{size.label}] build ours: {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB")
 
     floor_out = root / "floor"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the ingest Lambda's code folder (default deploy/build, the template's `Code: build/`):
 #   recover/                      the package (ingest/recover), without caches
-#   recover/_recover__sources.yml the registry, where registry.default_path() looks first
+#   recover/registry/_recover__sources.yml  the registry, where registry.default_path() looks first
 #   yaml/ ...                     PyYAML for Linux x86_64 / CPython 3.11, pinned as in pyproject.toml
 # boto3 comes with the Lambda runtime; awswrangler (with pandas, pyarrow) comes from the
 # AWS SDK for pandas layer (template parameter AwsSdkPandasLayerArn).
@@ -25,7 +25,7 @@ rm -rf "$out"
 mkdir -p "$out"
 cp -R "$root/ingest/recover" "$out/recover"
 find "$out" -name __pycache__ -type d -prune -exec rm -rf {} +
-cp "$root/models/staging/_recover__sources.yml" "$out/recover/_recover__sources.yml"
+cp "$root/models/staging/_recover__sources.yml" "$out/recover/registry/_recover__sources.yml"
 if [ "$deps" = 1 ]; then
   pyyaml="$(grep -o 'PyYAML==[0-9.]*' "$root/pyproject.toml")"
   "$python" -m pip install --quiet --target "$out" --implementation cp --python-version 3.11 \

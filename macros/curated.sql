@@ -1,30 +1,38 @@
 {#-
-  Curated tables (ARCHITECTURE.md "Curated tables"):
-    recover_parent(name)        dataset_{name lower}: typed, flattened columns of the surviving rows
-    recover_child(name, path)   dataset_{name lower}_{path lower}: one row per array element
-                                (or offset-map entry) of a surviving parent row
+  Curated tables (docs/data-contract.md, "Curated tables"):
+    recover_curated(name)         dataset_{name lower}: typed, flattened columns of the surviving rows
+    recover_curated(name, path)   dataset_{name lower}_{path lower}: one row per array element
+                                  (or offset-map entry) of a surviving parent row
   `cohort` is always the last column (the partition column on Athena).
 -#}
 {#- Engine-specific table settings of the curated tables (DuckDB: plain tables, exported to
-    Parquet by `recover build`; Athena/Trino: Parquet partitioned by cohort). On Athena the
-    location comes from the profile (`s3_data_naming: table`): s3://{bucket}/{ns}/parquet/{table}/,
-    the lake-layout contract's fixed path. -#}
+    Parquet by `recover build`; Athena/Trino: Parquet partitioned by cohort; on Athena each build
+    writes its own folder under the table's fixed prefix, recover_published_location()). -#}
 {% macro recover_curated_config() %}
     {%- if target.type == 'athena' -%}
-        {{ config(format='parquet', partitioned_by=['cohort'], table_type='hive') }}
+        {{ config(format='parquet', partitioned_by=['cohort'], table_type='hive',
+                  external_location=recover_published_location(model.name)) }}
     {%- elif target.type == 'trino' -%}
         {{ config(properties={'format': "'PARQUET'", 'partitioned_by': "ARRAY['cohort']"}) }}
     {%- endif -%}
 {% endmacro %}
 
 
-{% macro recover_parent(name) %}
+{% macro recover_curated(name, path=none) %}
 {{- recover_curated_config() -}}
-{%- set upstream = ref('int_' ~ recover_snake(name) ~ '__deduplicated') -%}
+{%- set t = recover_layout(name) -%}
+{%- set upstream = ref(t.models.deduplicated) -%}
 {%- if not execute -%}
 select * from {{ upstream }}
+{%- elif path is none -%}
+{{ recover_parent_sql(t, upstream) }}
 {%- else -%}
-{%- set dt = recover_datatype(name) -%}
+{{ recover_child_sql(t, upstream, recover_child_layout(t, path)) }}
+{%- endif %}
+{% endmacro %}
+
+
+{% macro recover_parent_sql(t, upstream) %}
 with current_rows as (
 
     select * from {{ upstream }} where not _is_deleted
@@ -34,10 +42,10 @@ with current_rows as (
 final as (
 
     select
-        {%- for c in recover_columns(name) %}
+        {%- for c in t.columns %}
         {{ adapter.quote(c.name) }},
         {%- endfor %}
-        {%- if dt.get('subtypes') %}
+        {%- if t.subtyped %}
         {{ adapter.quote('Type') }},
         {%- endif %}
         export_start_date,
@@ -48,48 +56,22 @@ final as (
 )
 
 select * from final
-{%- endif %}
 {% endmacro %}
 
 
-{#- Parent columns every child carries: the index fields, then ParticipantID where the parent has it. -#}
-{% macro recover_child_keys(dt) %}
-    {%- set keys = dt['index'] | list -%}
-    {%- if 'ParticipantID' in dt['fields'] and 'ParticipantID' not in keys -%}
-        {%- set keys = keys + ['ParticipantID'] -%}
-    {%- endif -%}
-    {{ return(keys) }}
-{% endmacro %}
-
-
-{#- Spec 4.5 renaming: an element field keeps its short name unless that collides with a
-    column the child already has (id, index, cohort, the parent keys); then `{path}_{field}`. -#}
-{% macro recover_child_column_name(short, path, taken) %}
-    {%- if short | lower in taken -%}
-        {{ return(path ~ '_' ~ short) }}
-    {%- endif -%}
-    {{ return(short) }}
-{% endmacro %}
-
-
-{% macro recover_child(name, path) %}
-{{- recover_curated_config() -}}
-{%- set upstream = ref('int_' ~ recover_snake(name) ~ '__deduplicated') -%}
-{%- if not execute -%}
-select * from {{ upstream }}
-{%- else -%}
-{%- set dt = recover_datatype(name) -%}
-{%- set a = recover_array(name, path) -%}
-{%- set keys = recover_child_keys(dt) -%}
-{%- set taken = ['id', 'index', 'cohort'] + (keys | map('lower') | list) -%}
-{%- set outer = recover_array(name, a.parent) if a.parent else none -%}
-with parents as (
+{#- The rows a child table unnests: the current parent rows (or, for an array inside array
+    elements, their outer elements), each joined with one element of its container. Returns
+    {ctes, source, from}: CTE text to put first, the relation holding the parent columns, and
+    the FROM clause; the element is `element` (arrays: .elem, .ord; offset maps: key/value). -#}
+{% macro recover_child_from(t, upstream, a) %}
+{%- set outer = recover_child_layout(t, a.parent) if a.parent else none -%}
+{%- set ctes -%}
+parents as (
 
     select * from {{ upstream }} where not _is_deleted
 
-),
-
-{%- if outer %}
+)
+{%- if outer %},
 
 outer_elements as (
 
@@ -100,15 +82,48 @@ outer_elements as (
     from parents
     {{ recover_unnest_array('parents.' ~ adapter.quote(outer.path), 'outer_array') }}
 
-),
-{%- set source_rel = 'outer_elements' -%}
-{%- set container = recover_json_text('outer_elements._outer_elem', a['keys']) -%}
-{%- set extra_keys = ['_outer_index'] -%}
-{%- else %}
-{%- set source_rel = 'parents' -%}
-{%- set container = 'parents.' ~ adapter.quote(a.path) -%}
-{%- set extra_keys = [] -%}
+)
 {%- endif %}
+{%- endset -%}
+{%- set source_rel = 'outer_elements' if outer else 'parents' -%}
+{%- set container = recover_json_text('outer_elements._outer_elem', a['keys']) if outer else 'parents.' ~ adapter.quote(a.path) -%}
+{%- set unnest = recover_unnest_object(container, 'element') if a.kind == 'offset_map' else recover_unnest_array(container, 'element') -%}
+{{ return({'ctes': ctes, 'source': source_rel, 'from': 'from ' ~ source_rel ~ '\n    ' ~ unnest}) }}
+{% endmacro %}
+
+
+{#- The element columns of a child table: [(name, typed expression, text expression)]. The text
+    is what the element holds at that path; a typed value that is NULL where the text is not is a
+    failed cast (counted in cast_failures). -#}
+{% macro recover_child_values(a) %}
+{%- set out = [] -%}
+{%- if a.kind == 'offset_map' -%}
+    {%- set key_text = recover_object_key('element') -%}
+    {%- set value_text = recover_json_text(recover_object_value('element'), []) -%}
+    {%- do out.append((a.offset_column, recover_cast(key_text, 'bigint'), key_text)) -%}
+    {%- if a.value_column.curated == 'bigint' -%}
+        {%- do out.append((a.value_column.name, recover_truncating_bigint(value_text), value_text)) -%}
+    {%- else -%}
+        {%- do out.append((a.value_column.name, recover_finite_double(value_text), value_text)) -%}
+    {%- endif -%}
+{%- elif a.scalar_column -%}
+    {%- set text = recover_json_text('element.elem', []) -%}
+    {%- do out.append((a.scalar_column.name, recover_cast(text, a.scalar_column.curated), text)) -%}
+{%- else -%}
+    {%- for c in a.element_columns -%}
+        {%- set text = recover_json_text('element.elem', c['keys']) -%}
+        {%- do out.append((c.name, recover_cast(text, c.curated), text)) -%}
+    {%- endfor -%}
+{%- endif -%}
+{{ return(out) }}
+{% endmacro %}
+
+
+{% macro recover_child_sql(t, upstream, a) %}
+{%- set keys = t.child_keys -%}
+{%- set rows = recover_child_from(t, upstream, a) -%}
+{%- set source_rel = rows.source -%}
+with {{ rows.ctes }},
 
 elements as (
 
@@ -116,41 +131,24 @@ elements as (
         {%- for k in keys %}
         {{ source_rel }}.{{ adapter.quote(k) }},
         {%- endfor %}
-        {%- if outer %}
-        {{ source_rel }}._outer_index as {{ adapter.quote(outer.path ~ '_index') }},
+        {%- if a.parent %}
+        {{ source_rel }}._outer_index as {{ adapter.quote(a.parent ~ '_index') }},
         {%- endif %}
         {%- if a.kind == 'offset_map' %}
         cast(row_number() over (
-            partition by {% for k in keys %}{{ source_rel }}.{{ adapter.quote(k) }}, {% endfor %}{{ source_rel }}.cohort{% if outer %}, {{ source_rel }}._outer_index{% endif %}
+            partition by {% for k in keys %}{{ source_rel }}.{{ adapter.quote(k) }}, {% endfor %}{{ source_rel }}.cohort{% if a.parent %}, {{ source_rel }}._outer_index{% endif %}
             order by try_cast({{ recover_object_key('element') }} as bigint), {{ recover_object_key('element') }}
         ) - 1 as bigint) as {{ adapter.quote('index') }},
-        {{ recover_cast(recover_object_key('element'), 'bigint') }} as {{ adapter.quote(recover_child_column_name('OffsetInSeconds', a.path, taken)) }},
-        {%- set value_text = recover_json_text(recover_object_value('element'), []) %}
-        {%- if a.value_type == 'int' %}
-        {{ recover_truncating_bigint(value_text) }} as {{ adapter.quote(recover_child_column_name(a.value, a.path, taken)) }},
-        {%- else %}
-        try_cast({{ value_text }} as double) as {{ adapter.quote(recover_child_column_name(a.value, a.path, taken)) }},
-        {%- endif %}
         {%- else %}
         cast(element.ord - 1 as bigint) as {{ adapter.quote('index') }},
-        {%- if a.element is string %}
-        {{ recover_cast(recover_json_text('element.elem', []), recover_scalar(a.element).curated) }} as {{ adapter.quote(a.path ~ '_val') }},
-        {%- else %}
-        {%- for c in recover_unique_names(recover_leaves(a.element, 'elem', [], '')) %}
-        {{ recover_cast(recover_json_text('element.elem', c['keys']), c.curated) }} as {{ adapter.quote(recover_child_column_name(c.name, a.path, taken)) }},
+        {%- endif %}
+        {%- for name, typed, text in recover_child_values(a) %}
+        {{ typed }} as {{ adapter.quote(name) }},
         {%- endfor %}
-        {%- endif %}
-        {%- endif %}
         {{ source_rel }}.cohort
-    from {{ source_rel }}
-    {%- if a.kind == 'offset_map' %}
-    {{ recover_unnest_object(container, 'element') }}
-    {%- else %}
-    {{ recover_unnest_array(container, 'element') }}
-    {%- endif %}
+    {{ rows['from'] }}
 
 )
 
 select * from elements
-{%- endif %}
 {% endmacro %}

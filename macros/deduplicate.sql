@@ -1,26 +1,26 @@
 {#-
-  Intermediate: one row per index key across all exports and cohorts (spec 4.3), flagged when
-  HealthKit deleted it (spec 4.4). Order within a key:
+  Intermediate: one row per index key across all exports and cohorts, flagged when HealthKit
+  deleted it (docs/data-contract.md, "De-duplication", "HealthKit deletions"). Order within a key:
     InsertedDate (raw string) desc, NULLs last  -- only for types whose data carry InsertedDate
     export_end_date desc
     then a deterministic tie-breaker (upstream is arbitrary on exact ties):
-    cohort asc, raw file name desc, record hash asc.
+    cohort asc, raw file name desc, export id desc (a later delivery of the same file
+    wins), record hash asc.
   Deletions: a row whose (ParticipantIdentifier, key) appears in the `_Deleted` table is
   flagged `_is_deleted`, whatever the dates or cohorts (a re-inserted key stays deleted).
   Null keys never match a deletion.
 -#}
 {% macro recover_deduplicate(name) %}
-{%- set staged = ref('stg_recover__' ~ recover_snake(name)) -%}
-{%- set deleted_name = name ~ '_Deleted' -%}
-{%- set has_deleted = recover_has_datatype(deleted_name) -%}
+{%- set t = recover_layout(name) -%}
+{%- set staged = ref(t.models.staging) -%}
+{%- set has_deleted = t.deletions is not none -%}
 {%- if has_deleted -%}
-{%- set deleted_ref = ref('stg_recover__' ~ recover_snake(deleted_name)) -%}
+{%- set deleted_ref = ref(t.deletions.staging) -%}
 {%- endif -%}
 {%- if not execute -%}
 select * from {{ staged }}
 {%- else -%}
-{%- set dt = recover_datatype(name) -%}
-{%- set index = dt['index'] -%}
+{%- set index = t['index'] -%}
 with staged as (
 
     select * from {{ staged }}
@@ -34,12 +34,13 @@ ranked as (
         row_number() over (
             partition by {% for k in index %}{{ adapter.quote(k) }}{{ ', ' if not loop.last }}{% endfor %}
             order by
-                {%- if dt.get('inserted_date') %}
+                {%- if t.inserted_date %}
                 _inserted_date_raw desc nulls last,
                 {%- endif %}
                 export_end_date desc nulls last,
                 cohort asc,
                 _source_file desc,
+                _export desc,
                 _record_hash asc
         ) as _rank
     from staged

@@ -1,9 +1,9 @@
 """An independent Python oracle for the curated tables, computed from export archives.
 
 The end-to-end tests compare the dbt build against this. It re-implements the contract from
-the spec (sections 1.3, 3.2, 4.3-4.5) record by record in plain Python, reading the original
+docs/data-contract.md (file names, values, de-duplication, deletions, child tables) record by record in plain Python, reading the original
 export zips: it shares only the registry (which columns exist, their curated types) and the
-table layout helpers in recover.tables with the code under test, never the SQL.
+table layout of recover.registry.layout with the code under test, never the SQL.
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from recover import registry, tables
-from recover.registry import Scalar, Struct
+from recover import registry
+from recover.registry import layout as tables
 
 NAME = re.compile(r"_(\d{8})(?:-(\d{8}))?$")
 
@@ -31,6 +32,7 @@ class Row:
     start: dt.datetime | None
     end: dt.datetime
     subtype: str | None
+    export: str = ""  # the export's id: its name, anything but [A-Za-z0-9._-] as '-'
 
 
 def _day(token: str) -> dt.datetime:
@@ -38,7 +40,7 @@ def _day(token: str) -> dt.datetime:
 
 
 def parse_name(member: str) -> tuple[str, str | None, dt.datetime | None, dt.datetime]:
-    """Spec 1.3, written independently of recover.names."""
+    """The file-name grammar (docs/data-contract.md), written independently of recover.ingest.names."""
     stem = member.rsplit(".", 1)[0]
     tokens = stem.split("_")
     data_type = tokens[0]
@@ -53,10 +55,11 @@ def parse_name(member: str) -> tuple[str, str | None, dt.datetime | None, dt.dat
 
 
 def read_rows(exports: list[Path]) -> dict[str, list[Row]]:
-    """Every record of every admitted member (spec 1.2), by data type."""
+    """Every record of every admitted member (docs/data-contract.md, "Exports"), by data type."""
     rows: dict[str, list[Row]] = defaultdict(list)
     for export in exports:
         cohort = export.parent.name
+        export_id = re.sub(r"[^A-Za-z0-9._-]", "-", export.name)
         with zipfile.ZipFile(export) as zf:
             for info in zf.infolist():
                 name = info.filename
@@ -68,7 +71,8 @@ def read_rows(exports: list[Path]) -> dict[str, list[Row]]:
                     for line in fh:
                         if line.strip():
                             rows[data_type].append(
-                                Row(json.loads(line), cohort, source_file, start, end, subtype))
+                                Row(json.loads(line), cohort, source_file, start, end, subtype,
+                                    export_id))
     return rows
 
 
@@ -100,9 +104,10 @@ def cast(value, curated: str):
         return int(re.search(r"-?[0-9]+", t).group(0)) if INTEGER.match(t) else None
     if curated == "double":
         try:
-            return float(t)
+            number = float(t)
         except ValueError:
             return None
+        return number if math.isfinite(number) else None  # "Infinity", "nan", 1e999 fail
     if curated == "boolean":
         return {"true": True, "false": False}.get(t.lower())
     if curated == "date":
@@ -144,7 +149,7 @@ def _as_json(value):
     return value
 
 
-# -- de-duplication and deletions (spec 4.3, 4.4) -------------------------------------------------
+# -- de-duplication and deletions ----------------------------------------------------------------
 
 def record_hash(record: dict, fields: list[str]) -> str:
     joined = "|".join(text(record.get(f)) or "" for f in fields)
@@ -153,7 +158,7 @@ def record_hash(record: dict, fields: list[str]) -> str:
 
 def current_rows(rows: dict[str, list[Row]], reg: registry.Registry, name: str) -> list[Row]:
     dtype = reg[name]
-    index_types = {c.name: c.curated for c in tables.parent_columns(dtype)}
+    index_types = dict(tables.table_layout(dtype).parent_columns)
     fields = list(dtype.fields)
 
     def key(row: Row):
@@ -166,6 +171,7 @@ def current_rows(rows: dict[str, list[Row]], reg: registry.Registry, name: str) 
     for members in groups.values():
         # stable sorts, least significant key first
         members.sort(key=lambda r: record_hash(r.record, fields))
+        members.sort(key=lambda r: r.export, reverse=True)
         members.sort(key=lambda r: r.source_file, reverse=True)
         members.sort(key=lambda r: r.cohort)
         members.sort(key=lambda r: r.end, reverse=True)
@@ -191,7 +197,7 @@ def parent_table(rows: list[Row], dtype: registry.DataType) -> list[dict]:
         # _get parses $json strings on the way down (SymptomLog Value_notes, ...)
         values = {c.name: cast(_get(row.record, (c.root, *c.keys)) if c.keys else
                                row.record.get(c.root), c.curated)
-                  for c in tables.parent_columns(dtype)}
+                  for c in tables.table_layout(dtype).columns}
         if dtype.subtyped:
             values["Type"] = row.subtype
         values["export_start_date"] = row.start
@@ -208,8 +214,7 @@ def _container(record: dict, child: tables.Child):
     return _as_json(value)
 
 
-def _element_rows(container, child: tables.Child, dtype: registry.DataType):
-    names = [n for n, _ in tables.child_columns(dtype, child)]
+def _element_rows(container, child: tables.Child):
     if child.kind == "offset_map":
         if not isinstance(container, dict):
             return []
@@ -221,46 +226,42 @@ def _element_rows(container, child: tables.Child, dtype: registry.DataType):
                 number = float(text(v)) if v is not None else None
             except ValueError:
                 number = None
-            value = (None if number is None else int(number)) if child.value_type == "int" else number
-            out.append({"index": i, names[-3]: cast(k, "bigint"), names[-2]: value})
+            if number is not None and not math.isfinite(number):
+                number = None
+            value = (None if number is None else int(number)) if child.value_type == "bigint" else number
+            out.append({"index": i, child.offset_column: cast(k, "bigint"),
+                        child.value_column.name: value})
         return out
     if not isinstance(container, list):
         return []
     out = []
-    element_cols = [n for n in names if n not in ("index", "cohort")][-_element_width(child):]
     for i, element in enumerate(container):
         values = {"index": i}
-        if isinstance(child.element, Scalar):
-            values[f"{child.path}_val"] = cast(element, child.element.curated)
-        elif isinstance(child.element, Struct):
-            for col_name, leaf in zip(element_cols, tables.unique_names(tables.leaves(child.element.fields, root="elem"))):
-                values[col_name] = cast(_get(element, leaf.keys), leaf.curated)
+        if child.scalar_column is not None:
+            values[child.scalar_column.name] = cast(element, child.scalar_column.curated)
+        for column in child.element_columns:
+            values[column.name] = cast(_get(element, column.keys), column.curated)
         out.append(values)
     return out
 
 
-def _element_width(child: tables.Child) -> int:
-    if isinstance(child.element, Struct):
-        return len(tables.leaves(child.element.fields, root="elem"))
-    return 1
-
-
 def child_table(rows: list[Row], dtype: registry.DataType, child: tables.Child) -> list[dict]:
-    keys = tables.child_keys(dtype)
-    key_types = {c.name: c.curated for c in tables.parent_columns(dtype)}
-    outer = next((c for c in tables.child_tables(dtype) if c.path == child.parent), None)
+    table_layout = tables.table_layout(dtype)
+    keys = table_layout.child_keys
+    key_types = dict(table_layout.parent_columns)
+    outer = next((c for c in table_layout.children if c.path == child.parent), None)
     out = []
     for row in rows:
         base = {k: cast(row.record.get(k), key_types[k]) for k in keys}
         base["cohort"] = row.cohort
         if outer is None:
-            for values in _element_rows(_container(row.record, child), child, dtype):
+            for values in _element_rows(_container(row.record, child), child):
                 out.append({**base, **values})
         else:
             elements = _container(row.record, outer)
             for j, element in enumerate(elements if isinstance(elements, list) else []):
                 inner = _as_json(_get(element, child.keys)) if isinstance(element, dict) else None
-                for values in _element_rows(inner, child, dtype):
+                for values in _element_rows(inner, child):
                     out.append({**base, f"{outer.path}_index": j, **values})
     return out
 
@@ -273,6 +274,6 @@ def expected_tables(exports: list[Path], reg: registry.Registry | None = None) -
     for dtype in reg.primary():
         current = current_rows(rows, reg, dtype.name)
         result[tables.parent_table(dtype)] = parent_table(current, dtype)
-        for child in tables.child_tables(dtype):
+        for child in tables.table_layout(dtype).children:
             result[child.table] = child_table(current, dtype, child)
     return result

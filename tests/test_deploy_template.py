@@ -35,10 +35,10 @@ def test_cfn_lint_passes():
 
 def test_the_lambda_runs_the_handler_with_the_agreed_size_and_configuration(template):
     function = one(template, "AWS::Lambda::Function")
-    assert function["Handler"] == "recover.lambda_handler.handler"
+    assert function["Handler"] == "recover.aws.lambda_handler.handler"
     assert (function["Runtime"], function["MemorySize"], function["Timeout"]) == ("python3.11", 1024, 900)
     assert set(function["Environment"]["Variables"]) == {"RECOVER_LAKE", "RECOVER_NAMESPACE"}
-    from recover import lambda_handler
+    from recover.aws import lambda_handler
 
     assert callable(lambda_handler.handler)
 
@@ -112,10 +112,10 @@ def test_the_package_puts_the_registry_where_the_registry_loader_looks(tmp_path)
     out = tmp_path / "build"
     subprocess.run(["bash", str(ROOT / "deploy" / "package.sh"), str(out), "--no-deps"], check=True,
                    capture_output=True)
-    assert (out / "recover" / "lambda_handler.py").is_file()
+    assert (out / "recover" / "aws" / "lambda_handler.py").is_file()
     code = "from recover import registry; print(registry.default_path()); print(len(registry.load()))"
     env = {"PYTHONPATH": str(out), "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     path, count = result.stdout.split()
-    assert Path(path) == out / "recover" / "_recover__sources.yml"
+    assert Path(path) == out / "recover" / "registry" / "_recover__sources.yml"
     assert int(count) > 30

@@ -18,8 +18,12 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from recover import build, cli, registry, tables
+from recover import registry
+from recover.build import build, dbt_env
+from recover.build.dbt_runner import PROJECT_DIR
 from recover.generate import generate_series
+from recover.ingest import ingest
+from recover.registry import layout
 
 from tests import reference
 
@@ -28,9 +32,8 @@ pytestmark = pytest.mark.slow
 NS = "e2e"
 
 
-def ingest(lake: Path, exports: list[Path]) -> None:
-    assert cli.main(["ingest", "--lake", str(lake), "--namespace", NS,
-                     *[str(p) for p in exports]]) == 0
+def ingest_all(lake: Path, exports: list[Path]) -> None:
+    ingest([str(p) for p in exports], lake, NS)
 
 
 def read_table(lake: Path, table: str) -> list[dict]:
@@ -63,8 +66,8 @@ def series(tmp_path_factory) -> list[Path]:
 @pytest.fixture(scope="module")
 def full_lake(tmp_path_factory, series) -> Path:
     lake = tmp_path_factory.mktemp("lake")
-    ingest(lake, series)
-    result = build.build(lake, NS, progress=None)
+    ingest_all(lake, series)
+    result = build(lake, NS)
     assert result.ok, result.failures
     return lake
 
@@ -75,23 +78,27 @@ def expected(series) -> dict[str, list[dict]]:
 
 
 def all_tables() -> list[str]:
-    return tables.curated_tables(registry.load())
+    return layout.curated_tables(registry.load())
 
 
 def test_dbt_data_tests_pass_or_warn_in_the_build(full_lake):
-    results = json.loads((full_lake / NS / "target" / "run_results.json").read_text())["results"]
+    run = max((full_lake / NS / "runs").iterdir())  # the build's artifacts
+    results = json.loads((run / "run_results.json").read_text())["results"]
     data = [r for r in results if r["unique_id"].startswith("test.")]
     assert len(data) > 150 and all(r["status"] in ("pass", "warn") for r in data)
 
 
 def test_dbt_unit_tests_pass(full_lake, tmp_path):
-    """The SQL's unit tests (models/*/_*__unit_tests.yml), run against the built lake."""
-    env = {**os.environ, **build.dbt_env(full_lake, NS)}
+    """The SQL's unit tests (models/*/_*__unit_tests.yml), run against a copy of the built
+    lake's database (they read the models' columns; the published database is never written)."""
+    database = tmp_path / "unit.duckdb"
+    shutil.copyfile(full_lake / NS / "recover.duckdb", database)
+    env = {**os.environ, **dbt_env(full_lake, NS), "RECOVER_DUCKDB": str(database)}
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "test", "--select", "test_type:unit",
-         "--project-dir", str(build.PROJECT_DIR), "--target-path", str(tmp_path / "target"),
+         "--project-dir", str(PROJECT_DIR), "--target-path", str(tmp_path / "target"),
          "--log-path", str(tmp_path / "logs")],
-        env=env, cwd=build.PROJECT_DIR, capture_output=True, text=True, check=False, timeout=600)
+        env=env, cwd=PROJECT_DIR, capture_output=True, text=True, check=False, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:]
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     unit = [r for r in results if r["unique_id"].startswith("unit_test.")]
@@ -124,13 +131,18 @@ def test_every_data_type_has_rows(full_lake, expected):
 
 
 def test_curated_columns_follow_the_layout(full_lake):
-    for dtype in registry.load().primary():
-        con = duckdb.connect(str(full_lake / NS / "recover.duckdb"), read_only=True)
-        try:
-            cols = con.sql(f'select * from "{NS}".{tables.parent_table(dtype)} limit 0').columns
-        finally:
-            con.close()
-        assert cols == [n for n, _ in tables.parent_column_list(dtype)]
+    """Parents and children: the built tables have exactly the layout's columns, in order."""
+    con = duckdb.connect(str(full_lake / NS / "recover.duckdb"), read_only=True)
+    try:
+        for dtype in registry.load().primary():
+            t = layout.table_layout(dtype)
+            wanted = {t.models.parent: t.parent_columns,
+                      **{c.table: layout.child_columns(t, c) for c in t.children}}
+            for table, columns in wanted.items():
+                cols = con.sql(f'select * from "{NS}".{table} limit 0').columns
+                assert cols == [n for n, _ in columns], table
+    finally:
+        con.close()
 
 
 def test_parquet_files_hold_the_curated_tables(full_lake):
@@ -160,10 +172,10 @@ def test_record_counts_match_the_raw_and_curated_rows(full_lake, series, expecte
 def test_a_later_ingest_then_build_equals_one_build_over_all_exports(tmp_path, series, full_lake):
     lake = tmp_path / "lake"
     first = [p for p in series if p.name <= sorted(q.name for q in series)[1]]
-    ingest(lake, first)
-    assert build.build(lake, NS, progress=None).ok
-    ingest(lake, [p for p in series if p not in first])
-    assert build.build(lake, NS, progress=None).ok
+    ingest_all(lake, first)
+    assert build(lake, NS).ok
+    ingest_all(lake, [p for p in series if p not in first])
+    assert build(lake, NS).ok
     for table in all_tables():
         a, b = read_table(lake, table), read_table(full_lake, table)
         columns = list(a[0]) if a else []
@@ -172,7 +184,7 @@ def test_a_later_ingest_then_build_equals_one_build_over_all_exports(tmp_path, s
 
 def test_an_empty_lake_still_yields_every_table_empty(tmp_path):
     lake = tmp_path / "lake"
-    result = build.build(lake, NS, progress=None)
+    result = build(lake, NS)
     assert result.ok, result.failures
     for table in all_tables():
         assert read_table(lake, table) == []

@@ -8,7 +8,7 @@ import zipfile
 import zlib
 
 import pytest
-from recover.export import (
+from recover.ingest.export import (
     CHUNK_SIZE,
     GZIP_HEADER,
     CorruptMemberError,

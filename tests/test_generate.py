@@ -1,4 +1,4 @@
-"""`recover generate`: a synthetic export series in the format of spec section 1.
+"""`recover generate`: a synthetic export series in the format of the export format (docs/data-contract.md).
 
 The archives are read back with zipfile and the member-name grammar of recover.names, the
 same way the ingest reads real exports.
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from recover import registry
 from recover.generate import generate_series, plan
-from recover.names import parse_member_name
+from recover.ingest.names import parse_member_name
 
 OFFSET_MAP_TYPES = {"GarminDailySummary", "GarminHrvSummary", "GarminPulseOxSummary",
                     "GarminRespirationSummary", "GarminSleepSummary", "GarminStressDetailSummary",
@@ -280,7 +280,7 @@ def test_the_plan_names_every_scenario_delivery(records, reg):
                 assert rec.get("InsertedDate", "<missing>") == expected, (sc["rule"], name)
 
 
-# ------------------------------------------------------------------ value transforms (spec 3.2)
+# ------------------------------------------------------------------ value transforms
 
 
 def test_symptomlog_value_is_a_json_string_holding_an_object(records):
@@ -324,7 +324,7 @@ def test_garmin_offset_maps_mix_numbers_strings_and_a_non_numeric_value(records,
             for m in maps:
                 assert isinstance(m, dict) and all(k.isdigit() for k in m)
                 values.extend(m.values())
-    assert None not in values  # a null map value crashes upstream (spec 11.3 item 5)
+    assert None not in values  # a null map value crashes upstream (an upstream defect, fixed here)
     assert any(isinstance(v, str) and v.replace(".", "").isdigit() for v in values)
     assert any(isinstance(v, float) for v in values)
 

@@ -7,27 +7,24 @@ from urllib.parse import quote_plus
 import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
-from recover import lambda_handler, s3_events
-from recover.s3sink import PART_SIZE
+from recover.aws import lambda_handler, s3_events
+from recover.aws.s3_sink import PART_SIZE
 
-from tests.support.exports import ndjson, noise_lines, zip_bytes
+from tests.conftest import DATA, INPUT
+from tests.support.exports import SLEEP, WEIGHT_DELETED, ndjson, noise_lines, zip_bytes
 
-pytest_plugins = ["tests.support.moto_server"]  # the moto_server and aws fixtures
-
-INPUT = "input-bucket"
-DATA = "data-bucket"
 NS = "dev"
 LAKE = f"s3://{DATA}"
 EXPORT_KEY = f"{NS}/adults_v1/2024-06-09T00:12:49Z_0b6f"
 
-SLEEP = "FitbitSleepLogs_20230112-20230114.json"
-WEIGHT_DELETED = "HealthKitV2Samples_Weight_Deleted_20230112-20230114.json"
 SLEEP_DATA = ndjson({"ParticipantIdentifier": "RK-1", "LogId": "1"})
 WEIGHT_DELETED_DATA = ndjson({"ParticipantIdentifier": "RK-1", "HealthKitSampleKey": "k1"})
 MEMBERS = {SLEEP: SLEEP_DATA, WEIGHT_DELETED: WEIGHT_DELETED_DATA,
            "FitbitEcg_20230112-20230114.json": b"", "Manifest.csv": b"ExportEndDate\n"}
-SLEEP_RAW = "dataset=FitbitSleepLogs/cohort={cohort}/FitbitSleepLogs_20230112-20230114.ndjson.gz"
-DELETED_RAW = ("dataset=HealthKitV2Samples_Deleted/cohort={cohort}/"
+EXPORT_ID = "2024-06-09T00-12-49Z_0b6f"  # the export's id in the lake
+SLEEP_RAW = ("dataset=FitbitSleepLogs/cohort={cohort}/export={export}/"
+             "FitbitSleepLogs_20230112-20230114.ndjson.gz")
+DELETED_RAW = ("dataset=HealthKitV2Samples_Deleted/cohort={cohort}/export={export}/"
                "HealthKitV2Samples_Weight_Deleted_20230112-20230114.ndjson.gz")
 
 
@@ -86,20 +83,12 @@ def sqs(*bodies: dict) -> dict:
 # -- fixtures and helpers -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def s3(aws, monkeypatch):
+@pytest.fixture(autouse=True)
+def function_env(monkeypatch):
+    """The Lambda's configuration, and a fresh warm-container session per test."""
     monkeypatch.setenv("RECOVER_LAKE", LAKE)
     monkeypatch.setenv("RECOVER_NAMESPACE", NS)
     monkeypatch.setattr(lambda_handler, "_SESSION", None)
-    client = boto3.client("s3")
-    client.create_bucket(Bucket=INPUT)
-    client.create_bucket(Bucket=DATA)
-    return client
-
-
-@pytest.fixture
-def glue(aws):
-    return boto3.client("glue")
 
 
 def put_export(s3, key: str = EXPORT_KEY, members: dict[str, bytes] | None = None, **kw) -> str:
@@ -108,8 +97,10 @@ def put_export(s3, key: str = EXPORT_KEY, members: dict[str, bytes] | None = Non
 
 
 def raw_objects(s3) -> dict[str, bytes]:
+    """The raw data objects (commit records aside)."""
     listed = s3.list_objects_v2(Bucket=DATA).get("Contents", [])
-    return {o["Key"]: s3.get_object(Bucket=DATA, Key=o["Key"])["Body"].read() for o in listed}
+    return {o["Key"]: s3.get_object(Bucket=DATA, Key=o["Key"])["Body"].read() for o in listed
+            if "/raw/_exports/" not in o["Key"]}
 
 
 def etags(s3) -> dict[str, str]:
@@ -128,10 +119,10 @@ def log_lines(capsys) -> list[dict]:
     return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
 
 
-def assert_landed(s3, cohort: str = "adults_v1") -> None:
+def assert_landed(s3, cohort: str = "adults_v1", export: str = EXPORT_ID) -> None:
     """Exactly the two admitted members landed, and they gunzip to the members' bytes."""
-    sleep_key = f"{NS}/raw/{SLEEP_RAW.format(cohort=cohort)}"
-    deleted_key = f"{NS}/raw/{DELETED_RAW.format(cohort=cohort)}"
+    sleep_key = f"{NS}/raw/{SLEEP_RAW.format(cohort=cohort, export=export)}"
+    deleted_key = f"{NS}/raw/{DELETED_RAW.format(cohort=cohort, export=export)}"
     objects = raw_objects(s3)
     assert sorted(objects) == sorted([sleep_key, deleted_key])
     assert gzip.decompress(objects[sleep_key]) == SLEEP_DATA
@@ -149,8 +140,8 @@ def test_sqs_message_with_an_s3_notification_lands_the_export_and_registers_it(s
     put_export(s3)
     assert lambda_handler.handler(sqs(s3_notification(EXPORT_KEY)), None) == {"batchItemFailures": []}
     assert_landed(s3)
-    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1"]]
-    assert partitions(glue, "healthkitv2samples_deleted") == [["adults_v1"]]
+    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1", EXPORT_ID]]
+    assert partitions(glue, "healthkitv2samples_deleted") == [["adults_v1", EXPORT_ID]]
     assert partitions(glue, "fitbitecg") == []  # zero-byte member
 
 
@@ -180,14 +171,14 @@ def test_notification_keys_are_url_decoded(s3):
     encoded = json.loads(event["Records"][0]["body"])["Records"][0]["s3"]["object"]["key"]
     assert encoded == "dev/adults_v1/2024-06-09T00%3A12%3A49Z_my+export"
     assert lambda_handler.handler(event, None) == {"batchItemFailures": []}
-    assert_landed(s3)
+    assert_landed(s3, export="2024-06-09T00-12-49Z_my-export")
 
 
 def test_cohort_is_the_second_component_of_the_key(s3, glue):
     put_export(s3, f"{NS}/pediatric_v1/2024-06-09T00:12:49Z_0b6f")
     lambda_handler.handler(sqs(s3_notification(f"{NS}/pediatric_v1/2024-06-09T00:12:49Z_0b6f")), None)
     assert_landed(s3, cohort="pediatric_v1")
-    assert partitions(glue, "fitbitsleeplogs") == [["pediatric_v1"]]
+    assert partitions(glue, "fitbitsleeplogs") == [["pediatric_v1", EXPORT_ID]]
 
 
 def test_owner_txt_folder_markers_and_the_test_event_are_ignored_not_the_rest_of_the_batch(s3, capsys):
@@ -213,7 +204,7 @@ def test_a_corrupt_export_fails_only_its_message_and_leaves_nothing_behind(s3, g
     assert result == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
     assert_landed(s3)  # the good export only; nothing under cohort=pediatric_v1
     assert no_open_uploads(s3)
-    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1"]]
+    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1", EXPORT_ID]]
 
 
 def test_a_member_failing_its_crc_aborts_its_upload_and_registers_nothing(s3, glue):
@@ -263,7 +254,7 @@ def test_an_s3_failure_mid_upload_fails_the_message_and_the_redelivery_lands(s3,
         "batchItemFailures": []}
     (body,) = raw_objects(s3).values()
     assert gzip.decompress(body) == data
-    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1"]]
+    assert partitions(glue, "fitbitsleeplogs") == [["adults_v1", EXPORT_ID]]
 
 
 @pytest.mark.parametrize("key", ["other/adults_v1/2024-06-09T00:12:49Z_0b6f",  # another namespace
@@ -301,7 +292,7 @@ def test_logs_are_json_lines_naming_export_member_bytes_seconds_and_outcome(s3, 
     sleep = landed[SLEEP]
     assert sleep["export"] == f"s3://{INPUT}/{EXPORT_KEY}"
     assert sleep["bytes"] == len(SLEEP_DATA)
-    assert sleep["target"] == f"s3://{DATA}/{NS}/raw/{SLEEP_RAW.format(cohort='adults_v1')}"
+    assert sleep["target"] == f"s3://{DATA}/{NS}/raw/{SLEEP_RAW.format(cohort='adults_v1', export=EXPORT_ID)}"
     assert isinstance(sleep["seconds"], float)
     (ingested,) = [line for line in lines if line["outcome"] == "ingested"]
     assert ingested["members"] == 2
@@ -327,3 +318,38 @@ def test_the_handler_refuses_to_run_without_its_configuration(monkeypatch):
     monkeypatch.delenv("RECOVER_LAKE", raising=False)
     with pytest.raises(RuntimeError, match="RECOVER_LAKE"):
         lambda_handler.handler(sqs(s3_notification(EXPORT_KEY)), None)
+
+
+# -- malformed messages fail alone ------------------------------------------------------------
+
+
+def malformed_notification(**overrides) -> dict:
+    """An S3 notification whose record has one field replaced (a number key, a null name...)."""
+    body = s3_notification(EXPORT_KEY)
+    record = body["Records"][0]
+    for path, value in overrides.items():
+        target = record
+        *parents, leaf = path.split(".")
+        for step in parents:
+            target = target[step]
+        target[leaf] = value
+    return body
+
+
+@pytest.mark.parametrize("overrides", [{"s3.object.key": 12345}, {"eventName": None},
+                                       {"s3.bucket.name": ["x"]}, {"s3": "not an object"}])
+def test_a_malformed_message_fails_alone_and_the_good_export_in_the_batch_lands(s3, capsys, overrides):
+    put_export(s3)
+    event = sqs(malformed_notification(**overrides), s3_notification(EXPORT_KEY))
+    assert lambda_handler.handler(event, None) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    assert_landed(s3)
+    failed = [line for line in log_lines(capsys) if line["outcome"] == "failed"]
+    assert [line["message_id"] for line in failed] == ["msg-0"]
+
+
+def test_a_body_that_is_not_a_string_fails_its_message_only(s3):
+    put_export(s3)
+    event = sqs(s3_notification(EXPORT_KEY), s3_notification(EXPORT_KEY))
+    event["Records"][0]["body"] = {"Records": []}
+    assert lambda_handler.handler(event, None) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    assert_landed(s3)

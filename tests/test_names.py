@@ -1,9 +1,9 @@
-"""Export member names: admission (spec 1.2) and the file-name grammar (spec 1.3, 10.1)."""
+"""Export member names: admission and the file-name grammar (docs/data-contract.md, "Exports")."""
 
 from datetime import date
 
 import pytest
-from recover.names import (
+from recover.ingest.names import (
     MemberNameError,
     admitted,
     is_unsafe_path,
@@ -119,7 +119,7 @@ def test_name_outside_the_grammar_raises_naming_the_member(member, reason):
     assert reason in str(raised.value)
 
 
-# -- admission (spec 1.2) -------------------------------------------------------------------
+# -- admission -----------------------------------------------------------------------------
 
 
 def test_dispatch_zip_admits_only_the_workouts_file():
@@ -165,3 +165,36 @@ def test_path_traversal_names_are_unsafe(member):
 @pytest.mark.parametrize("member", ["FitbitSleepLogs_20230112-20230114.json", "dir/stuff.json", "Manifest.json"])
 def test_ordinary_names_are_safe(member):
     assert not is_unsafe_path(member)
+
+
+# -- refusals that protect the data -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [
+    "FitbitSleepLogs_٢٠٢٣٠١١٢-٢٠٢٣٠١١٤.json",  # Arabic-Indic digits: Python's \d would take them
+    "FitbitSleepLogs_２０２３０１１２-２０２３０１１４.json",  # fullwidth digits
+])
+def test_dates_are_ascii_digits_only(name):
+    with pytest.raises(MemberNameError, match="is not YYYYMMDD"):
+        parse_member_name(name)
+
+
+@pytest.mark.parametrize("token", ["deleted", "DELETED", "DeLeted"])
+def test_the_deletions_token_is_refused_in_any_other_spelling(token):
+    with pytest.raises(MemberNameError, match="'Deleted' exactly"):
+        parse_member_name(f"HealthKitV2Samples_HeartRate_{token}_20230112-20230114.json")
+
+
+def test_a_deletions_token_outside_healthkit_names_is_refused():
+    with pytest.raises(MemberNameError, match="HealthKitV2 names only"):
+        parse_member_name("FitbitSleepLogs_Deleted_20230112-20230114.json")
+
+
+def test_a_deletions_token_not_just_before_the_dates_is_refused():
+    with pytest.raises(MemberNameError, match="just before the dates"):
+        parse_member_name("HealthKitV2Samples_Deleted_HeartRate_20230112-20230114.json")
+
+
+def test_a_start_date_after_the_end_date_is_refused():
+    with pytest.raises(MemberNameError, match="is after end date"):
+        parse_member_name("FitbitSleepLogs_20230115-20230114.json")

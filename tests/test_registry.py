@@ -428,7 +428,7 @@ def test_fitbit_ecg_waveform_is_an_array_of_ints(reg):
 
 def test_raw_columns_are_the_top_level_field_names_in_order(reg):
     dt = reg["FitbitSleepLogs"]
-    columns = registry.raw_columns(dt)
+    columns = dt.raw_columns
     assert columns == list(dt.fields)
     assert columns[:3] == ["ParticipantIdentifier", "ParticipantID", "StartDate"]
     assert "SleepLogDetails" in columns and "SleepLogDetails_Type" not in columns

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
 
-from recover import registry, tables
+import yaml
+from recover import registry
+from recover.registry import layout
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,14 +23,15 @@ def test_generated_files_are_up_to_date_with_the_registry():
 def test_every_primary_data_type_has_a_parent_and_its_children():
     curated = {p.stem for p in (ROOT / "models" / "curated").glob("*.sql")}
     for dt in registry.load().primary():
-        assert tables.parent_table(dt) in curated
-        for child in tables.child_tables(dt):
+        t = layout.table_layout(dt)
+        assert t.models.parent in curated
+        for child in t.children:
             assert child.table in curated
 
 
-def test_child_tables_are_named_as_in_the_spec():
+def test_child_tables_are_named_by_data_type_and_array_path():
     reg = registry.load()
-    names = {c.table for dt in reg.primary() for c in tables.child_tables(dt)}
+    names = {c.table for dt in reg.primary() for c in layout.table_layout(dt).children}
     for expected in ("dataset_enrolledparticipants_customfields_symptoms",
                      "dataset_enrolledparticipants_customfields_treatments",
                      "dataset_fitbitecg_waveformsamples", "dataset_fitbitsleeplogs_sleeplogdetails",
@@ -40,29 +44,51 @@ def test_child_tables_are_named_as_in_the_spec():
 
 def test_colliding_element_fields_get_the_long_name():
     reg = registry.load()
-    events = next(c for c in tables.child_tables(reg["HealthKitV2Workouts"]) if c.path == "Events")
-    cols = [n for n, _ in tables.child_columns(reg["HealthKitV2Workouts"], events)]
+    workouts = layout.table_layout(reg["HealthKitV2Workouts"])
+    cols = [n for n, _ in layout.child_columns(workouts, workouts.child("Events"))]
     assert "Events_ParticipantID" in cols and "Metadata_HKSWOLFScore" in cols
-    symptoms = next(c for c in tables.child_tables(reg["SymptomLog"]) if c.path == "Value_symptoms")
-    assert "Value_symptoms_id" in [n for n, _ in tables.child_columns(reg["SymptomLog"], symptoms)]
+    symptoms = layout.table_layout(reg["SymptomLog"])
+    assert "Value_symptoms_id" in [
+        n for n, _ in layout.child_columns(symptoms, symptoms.child("Value_symptoms"))]
 
 
-def test_all_31_expectations_of_spec_6_2_are_dbt_tests_with_severity_warn():
-    import yaml
+def value_expectations() -> list[dict]:
+    with (ROOT / "seeds" / "value_expectations.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
 
+
+def test_every_value_expectation_names_a_curated_column():
+    reg = registry.load()
+    columns = {t.models.parent: {n for n, _ in t.parent_columns}
+               for t in layout.layouts(reg).values() if t.models.parent}
+    rows = value_expectations()
+    assert len(rows) == 30
+    for row in rows:
+        assert row["column_name"] in columns[row["table_name"]], row
+        assert float(row["min_value"]) <= float(row["max_value"]), row
+    assert {"table_name": "dataset_fitbitdailydata", "column_name": "BreathingRate",
+            "min_value": "4", "max_value": "40"} in rows
+
+
+def test_the_value_ranges_and_expected_columns_are_warn_tests_on_their_tables():
     doc = yaml.safe_load((ROOT / "models" / "curated" / "_curated__models.yml").read_text())
-    found = []
-    for model in doc["models"]:
-        for test in model.get("data_tests", []):
-            if isinstance(test, dict) and "recover_column_exists" in test:
-                found.append((model["name"], test["recover_column_exists"]))
-        for column in model.get("columns", []):
-            for test in column.get("data_tests", []):
-                if isinstance(test, dict) and "recover_between" in test:
-                    found.append((model["name"], test["recover_between"]))
-    assert len(found) == 31
-    assert all(t["config"]["severity"] == "warn" for _, t in found)
-    between = {(m, t["arguments"]["min_value"], t["arguments"]["max_value"]) for m, t in found
-               if "min_value" in t.get("arguments", {})}
-    assert ("dataset_fitbitdailydata", -15, 15) in between
-    assert ("dataset_fitbitsleeplogs", 0, 1440) in between
+    tests = {model["name"]: model.get("data_tests", []) for model in doc["models"]}
+    ranged = {row["table_name"] for row in value_expectations()}
+    for table, model_tests in tests.items():
+        ranges = [t["recover_value_ranges"] for t in model_tests
+                  if isinstance(t, dict) and "recover_value_ranges" in t]
+        assert len(ranges) == (1 if table in ranged else 0), table
+        assert all(r["config"]["severity"] == "warn" for r in ranges)
+    exists = [(name, t["recover_column_exists"]) for name, model_tests in tests.items()
+              for t in model_tests if isinstance(t, dict) and "recover_column_exists" in t]
+    assert [(n, t["arguments"]["column_name"], t["config"]["severity"]) for n, t in exists] == [
+        ("dataset_healthkitv2workouts", "HealthKitWorkoutKey", "warn")]
+
+
+def test_the_data_type_catalog_seed_lists_every_primary_data_type():
+    with (ROOT / "seeds" / "data_types.csv").open(newline="") as fh:
+        rows = {row["data_type"]: row for row in csv.DictReader(fh)}
+    reg = registry.load()
+    assert list(rows) == [dt.name for dt in reg.primary()]
+    assert rows["HealthKitV2Samples"]["deletions_data_type"] == "HealthKitV2Samples_Deleted"
+    assert rows["FitbitSleepLogs"]["child_tables"] == "dataset_fitbitsleeplogs_sleeplogdetails"

@@ -19,8 +19,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from recover import build, cli, registry, tables
+from recover import registry
+from recover.build import build
 from recover.generate import generate_series
+from recover.ingest import ingest
+from recover.registry import layout
 
 pytest_plugins = ["tests.support.trino"]
 pytestmark = [pytest.mark.trino, pytest.mark.slow]
@@ -30,7 +33,7 @@ NS = "parity"
 
 
 def all_tables() -> list[str]:
-    return tables.curated_tables(registry.load())
+    return layout.curated_tables(registry.load())
 
 
 def normalise(value):
@@ -55,9 +58,8 @@ def exports(tmp_path_factory) -> list[Path]:
 @pytest.fixture(scope="module")
 def duckdb_lake(tmp_path_factory, exports) -> Path:
     lake = tmp_path_factory.mktemp("duck")
-    assert cli.main(["ingest", "--lake", str(lake), "--namespace", NS,
-                     *[str(p) for p in exports]]) == 0
-    result = build.build(lake, NS, progress=None, export=False)
+    ingest([str(p) for p in exports], lake, NS)
+    result = build(lake, NS, export=False)
     assert result.ok, result.failures
     return lake
 

@@ -1,4 +1,10 @@
-"""The `recover` command: one sub-command per module, each exposing add_arguments() and run()."""
+"""The `recover` command: a dispatcher over one module per verb (recover/commands/).
+
+Only the chosen verb's module is imported (`recover --help` imports none of them, so it stays
+fast and a broken optional dependency only affects its own verb). Each verb module exposes
+add_arguments(parser) and run(args) -> exit code; the work itself lives in the role packages
+(recover.ingest, recover.build, ...), never here.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +12,44 @@ import argparse
 import importlib
 import sys
 
-# sub-command -> (module, one-line help). Modules are imported lazily so `recover --help`
-# stays fast and a broken optional dependency only affects its own sub-command.
+# verb -> (module, one-line help)
 COMMANDS = {
-    "generate": ("recover.generate", "write a synthetic series of exports (both cohorts)"),
-    "ingest": ("recover.ingest_cmd", "land export members in the raw zone and register raw tables"),
-    "build": ("recover.build", "run the dbt build and write the curated Parquet tables"),
-    "demo": ("recover.demo", "synthetic exports -> ingest -> build -> summary, on the local target"),
+    "generate": ("recover.commands.generate", "write a synthetic series of exports (both cohorts)"),
+    "ingest": ("recover.commands.ingest", "land export members in the raw zone and register raw tables"),
+    "build": ("recover.commands.build", "run the dbt build and publish the curated tables"),
+    "demo": ("recover.commands.demo", "synthetic exports -> ingest -> build -> summary, on the local target"),
+    "status": ("recover.commands.status", "the exports of a namespace (committed, partial) and its published build"),
+    "registry": ("recover.commands.registry", "registry tools: `suggest` entries for unknown JSON paths"),
 }
+
+DESCRIPTION = "RECOVER data pipeline: exports -> raw zone -> curated Parquet tables."
+
+
+def _top_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="recover", description=DESCRIPTION)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_module, help_text) in COMMANDS.items():
+        subparsers.add_parser(name, help=help_text, add_help=False)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="recover",
-        description="RECOVER data pipeline: exports -> raw zone -> curated Parquet tables.",
-    )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module_name, help_text) in COMMANDS.items():
-        sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        sub.set_defaults(_module=module_name)
-        importlib.import_module(module_name).add_arguments(sub)
-    args = parser.parse_args(argv)
-    if not getattr(args, "_module", None):
-        parser.print_help()
-        return 2
-    return int(importlib.import_module(args._module).run(args) or 0)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verb = argv[0] if argv else None
+    if verb not in COMMANDS:
+        parser = _top_parser()
+        if verb is None or verb.startswith("-"):
+            parser.parse_args(argv)  # --help exits 0 here; other options error out (exit 2)
+            parser.print_help()
+            return 2
+        parser.error(f"argument COMMAND: invalid choice: {verb!r} "
+                     f"(choose from {', '.join(COMMANDS)})")
+    module_name, help_text = COMMANDS[verb]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=f"recover {verb}", description=help_text)
+    module.add_arguments(parser)
+    args = parser.parse_args(argv[1:])
+    return int(module.run(args) or 0)
 
 
 if __name__ == "__main__":

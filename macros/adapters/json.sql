@@ -1,29 +1,37 @@
-{#- JSON access, dispatched per engine. Raw columns hold JSON text (schema-on-read):
-    DuckDB reads nested values as JSON text into VARCHAR; Athena/Trino's OpenX JSON SerDe does the same. -#}
+{#- JSON access, dispatched per engine. Raw tables hold lines of JSON text (schema-on-read);
+    staging reads paths from them, the child tables from the JSON text of arrays. -#}
 
 {#- The text at a JSON path below `expr` (keys: list of object keys, [] for the value itself):
     strings unquoted, objects/arrays as JSON text, JSON null as SQL NULL. -#}
-{% macro recover_json_text(expr, keys) -%}
-    {{ return(adapter.dispatch('recover_json_text', 'recover')(expr, keys)) }}
-{%- endmacro %}
+{% macro recover_json_text(expr, keys) %}{{ return(adapter.dispatch('recover_json_text', 'recover')(expr, keys)) }}{% endmacro %}
 
 {% macro duckdb__recover_json_text(expr, keys) -%}
-    json_extract_string({{ expr }}, '${% for k in keys %}."{{ k }}"{% endfor %}')
+    json_extract_string({{ expr }}, {{ recover_json_path_literal(keys) }})
 {%- endmacro %}
 
 {% macro default__recover_json_text(expr, keys) -%}
-    {%- set path -%}${% for k in keys %}["{{ k }}"]{% endfor %}{%- endset -%}
     coalesce(
-        json_extract_scalar({{ expr }}, '{{ path }}'),
-        nullif(json_format(json_extract({{ expr }}, '{{ path }}')), 'null')
+        json_extract_scalar({{ expr }}, {{ recover_json_path_literal(keys) }}),
+        nullif(json_format(json_extract({{ expr }}, {{ recover_json_path_literal(keys) }})), 'null')
     )
 {%- endmacro %}
 
 
-{#- `expr` if it is valid JSON text, else NULL (so JSON functions never fail on bad input). -#}
-{% macro recover_json_guard(expr) -%}
-    {{ return(adapter.dispatch('recover_json_guard', 'recover')(expr)) }}
+{#- A JSON path as an SQL string literal. Steps are object keys, or integers for array elements;
+    quotes in keys are escaped for the path and for SQL. -#}
+{% macro recover_json_path_literal(keys) %}{{ return(adapter.dispatch('recover_json_path_literal', 'recover')(keys)) }}{% endmacro %}
+
+{% macro duckdb__recover_json_path_literal(keys) -%}
+    '${% for k in keys %}{% if k is number %}[{{ k }}]{% else %}."{{ k | replace('"', '\\"') | replace("'", "''") }}"{% endif %}{% endfor %}'
 {%- endmacro %}
+
+{% macro default__recover_json_path_literal(keys) -%}
+    '${% for k in keys %}{% if k is number %}[{{ k }}]{% else %}["{{ k | replace('"', '\\"') | replace("'", "''") }}"]{% endif %}{% endfor %}'
+{%- endmacro %}
+
+
+{#- `expr` if it is valid JSON text, else NULL (so JSON functions never fail on bad input). -#}
+{% macro recover_json_guard(expr) %}{{ return(adapter.dispatch('recover_json_guard', 'recover')(expr)) }}{% endmacro %}
 
 {% macro duckdb__recover_json_guard(expr) -%}
     case when json_valid({{ expr }}) then {{ expr }} end
@@ -34,11 +42,21 @@
 {%- endmacro %}
 
 
+{#- Is the line `expr` a JSON object (not blank, valid JSON, an object)? Never fails on bad input. -#}
+{% macro recover_is_object(expr) %}{{ return(adapter.dispatch('recover_is_object', 'recover')(expr)) }}{% endmacro %}
+
+{% macro duckdb__recover_is_object(expr) -%}
+    case when json_valid({{ expr }}) then json_type({{ expr }}) = 'OBJECT' else false end
+{%- endmacro %}
+
+{% macro default__recover_is_object(expr) -%}
+    coalesce(json_format(try(json_parse({{ expr }}))) like '{{ "{%" }}', false)
+{%- endmacro %}
+
+
 {#- A FROM-clause fragment: one row per element of the JSON array text `expr`,
     with `{alias}.elem` (JSON) and `{alias}.ord` (1-based). Invalid/non-array -> no rows. -#}
-{% macro recover_unnest_array(expr, alias) -%}
-    {{ return(adapter.dispatch('recover_unnest_array', 'recover')(expr, alias)) }}
-{%- endmacro %}
+{% macro recover_unnest_array(expr, alias) %}{{ return(adapter.dispatch('recover_unnest_array', 'recover')(expr, alias)) }}{% endmacro %}
 
 {% macro duckdb__recover_unnest_array(expr, alias) -%}
     cross join unnest(cast(case when json_valid({{ expr }}) and json_type({{ expr }}) = 'ARRAY' then {{ expr }} end as json[])) with ordinality as {{ alias }}(elem, ord)
@@ -51,9 +69,7 @@
 
 {#- A FROM-clause fragment: one row per entry of the JSON object text `expr`;
     recover_object_key(alias) / recover_object_value(alias) give the key (varchar) and value (JSON). -#}
-{% macro recover_unnest_object(expr, alias) -%}
-    {{ return(adapter.dispatch('recover_unnest_object', 'recover')(expr, alias)) }}
-{%- endmacro %}
+{% macro recover_unnest_object(expr, alias) %}{{ return(adapter.dispatch('recover_unnest_object', 'recover')(expr, alias)) }}{% endmacro %}
 
 {% macro duckdb__recover_unnest_object(expr, alias) -%}
     cross join unnest(map_entries(cast(cast(
@@ -65,23 +81,17 @@
     cross join unnest(try(cast(json_parse({{ expr }}) as map(varchar, json)))) as {{ alias }}(k, v)
 {%- endmacro %}
 
-{% macro recover_object_key(alias) -%}
-    {{ return(adapter.dispatch('recover_object_key', 'recover')(alias)) }}
-{%- endmacro %}
+{% macro recover_object_key(alias) %}{{ return(adapter.dispatch('recover_object_key', 'recover')(alias)) }}{% endmacro %}
 {% macro duckdb__recover_object_key(alias) %}{{ alias }}.e.key{% endmacro %}
 {% macro default__recover_object_key(alias) %}{{ alias }}.k{% endmacro %}
 
-{% macro recover_object_value(alias) -%}
-    {{ return(adapter.dispatch('recover_object_value', 'recover')(alias)) }}
-{%- endmacro %}
+{% macro recover_object_value(alias) %}{{ return(adapter.dispatch('recover_object_value', 'recover')(alias)) }}{% endmacro %}
 {% macro duckdb__recover_object_value(alias) %}{{ alias }}.e.value{% endmacro %}
 {% macro default__recover_object_value(alias) %}{{ alias }}.v{% endmacro %}
 
 
 {#- Is `expr` (a non-empty string) valid JSON? -#}
-{% macro recover_is_json(expr) -%}
-    {{ return(adapter.dispatch('recover_is_json', 'recover')(expr)) }}
-{%- endmacro %}
+{% macro recover_is_json(expr) %}{{ return(adapter.dispatch('recover_is_json', 'recover')(expr)) }}{% endmacro %}
 
 {% macro duckdb__recover_is_json(expr) -%}
     coalesce(json_valid({{ expr }}), false)
@@ -94,27 +104,21 @@
 
 {#- Many JSON paths below one column in a single parse (DuckDB's list-of-paths extraction);
     engines without it extract path by path (recover_json_batch_supported() is false). -#}
-{% macro recover_json_batch_supported() -%}
-    {{ return(adapter.dispatch('recover_json_batch_supported', 'recover')()) }}
-{%- endmacro %}
+{% macro recover_json_batch_supported() %}{{ return(adapter.dispatch('recover_json_batch_supported', 'recover')()) }}{% endmacro %}
 {% macro duckdb__recover_json_batch_supported() %}{{ return(true) }}{% endmacro %}
 {% macro default__recover_json_batch_supported() %}{{ return(false) }}{% endmacro %}
 
-{% macro recover_json_batch(expr, key_lists) -%}
-    {{ return(adapter.dispatch('recover_json_batch', 'recover')(expr, key_lists)) }}
-{%- endmacro %}
+{% macro recover_json_batch(expr, key_lists) %}{{ return(adapter.dispatch('recover_json_batch', 'recover')(expr, key_lists)) }}{% endmacro %}
 
 {% macro duckdb__recover_json_batch(expr, key_lists) -%}
     json_extract_string({{ expr }}, [
         {%- for keys in key_lists -%}
-        '${% for k in keys %}."{{ k }}"{% endfor %}'{{ ', ' if not loop.last }}
+        {{ recover_json_path_literal(keys) }}{{ ', ' if not loop.last }}
         {%- endfor -%}
     ])
 {%- endmacro %}
 
-{% macro recover_json_batch_item(batch, position) -%}
-    {{ return(adapter.dispatch('recover_json_batch_item', 'recover')(batch, position)) }}
-{%- endmacro %}
+{% macro recover_json_batch_item(batch, position) %}{{ return(adapter.dispatch('recover_json_batch_item', 'recover')(batch, position)) }}{% endmacro %}
 
 {% macro duckdb__recover_json_batch_item(batch, position) -%}
     {{ batch }}[{{ position + 1 }}]

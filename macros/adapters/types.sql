@@ -9,7 +9,8 @@
         case when {{ recover_regexp_like(expr, '^\\s*-?[0-9]+(\\.0*)?\\s*$') }}
              then try_cast(regexp_extract({{ expr }}, '-?[0-9]+', 0) as bigint) end
     {%- elif curated == 'double' -%}
-        try_cast({{ expr }} as double)
+        {#- finite numbers only: "Infinity", "nan", 1e999 are failed casts, not values -#}
+        {{ recover_finite_double(expr) }}
     {%- elif curated == 'boolean' -%}
         case lower({{ expr }}) when 'true' then true when 'false' then false end
     {%- elif curated == 'date' -%}
@@ -23,24 +24,32 @@
 
 
 {#- Truncating integer cast of a JSON number or numeric string (Python int(float(x)) semantics,
-    used for the Garmin offset maps of spec 3.2). -#}
-{% macro recover_truncating_bigint(expr) -%}
-    {{ return(adapter.dispatch('recover_truncating_bigint', 'recover')(expr)) }}
-{%- endmacro %}
+    used for the Garmin offset maps, docs/data-contract.md "Values"). -#}
+{% macro recover_truncating_bigint(expr) %}{{ return(adapter.dispatch('recover_truncating_bigint', 'recover')(expr)) }}{% endmacro %}
 
 {% macro duckdb__recover_truncating_bigint(expr) -%}
-    cast(trunc(try_cast({{ expr }} as double)) as bigint)
+    try_cast(trunc({{ recover_finite_double(expr) }}) as bigint)
 {%- endmacro %}
 
 {% macro default__recover_truncating_bigint(expr) -%}
-    cast(truncate(try_cast({{ expr }} as double)) as bigint)
+    try_cast(truncate({{ recover_finite_double(expr) }}) as bigint)
+{%- endmacro %}
+
+
+{#- `expr` as a double when it is a finite number, else NULL. -#}
+{% macro recover_finite_double(expr) %}{{ return(adapter.dispatch('recover_finite_double', 'recover')(expr)) }}{% endmacro %}
+
+{% macro duckdb__recover_finite_double(expr) -%}
+    case when isfinite(try_cast({{ expr }} as double)) then try_cast({{ expr }} as double) end
+{%- endmacro %}
+
+{% macro default__recover_finite_double(expr) -%}
+    case when is_finite(try_cast({{ expr }} as double)) then try_cast({{ expr }} as double) end
 {%- endmacro %}
 
 
 {#- The SQL type name of a curated type, for typed NULLs and empty tables. -#}
-{% macro recover_sql_type(curated) -%}
-    {{ return(adapter.dispatch('recover_sql_type', 'recover')(curated)) }}
-{%- endmacro %}
+{% macro recover_sql_type(curated) %}{{ return(adapter.dispatch('recover_sql_type', 'recover')(curated)) }}{% endmacro %}
 
 {% macro default__recover_sql_type(curated) -%}
     {{ {'varchar': 'varchar', 'bigint': 'bigint', 'double': 'double', 'boolean': 'boolean',
@@ -54,9 +63,7 @@
 
 
 {#- ISO-8601 text -> naive UTC timestamp. Text without an offset is taken as UTC. -#}
-{% macro recover_parse_timestamp(expr) -%}
-    {{ return(adapter.dispatch('recover_parse_timestamp', 'recover')(expr)) }}
-{%- endmacro %}
+{% macro recover_parse_timestamp(expr) %}{{ return(adapter.dispatch('recover_parse_timestamp', 'recover')(expr)) }}{% endmacro %}
 
 {% macro duckdb__recover_parse_timestamp(expr) -%}
     cast(try_cast({{ expr }} as timestamptz) at time zone 'UTC' as timestamp)
@@ -67,9 +74,7 @@
 {%- endmacro %}
 
 
-{% macro recover_regexp_like(expr, pattern) -%}
-    {{ return(adapter.dispatch('recover_regexp_like', 'recover')(expr, pattern)) }}
-{%- endmacro %}
+{% macro recover_regexp_like(expr, pattern) %}{{ return(adapter.dispatch('recover_regexp_like', 'recover')(expr, pattern)) }}{% endmacro %}
 
 {% macro duckdb__recover_regexp_like(expr, pattern) -%}
     regexp_matches({{ expr }}, '{{ pattern }}')
@@ -80,9 +85,7 @@
 {%- endmacro %}
 
 
-{% macro recover_md5(expr) -%}
-    {{ return(adapter.dispatch('recover_md5', 'recover')(expr)) }}
-{%- endmacro %}
+{% macro recover_md5(expr) %}{{ return(adapter.dispatch('recover_md5', 'recover')(expr)) }}{% endmacro %}
 
 {% macro duckdb__recover_md5(expr) -%}
     md5({{ expr }})
@@ -94,9 +97,7 @@
 
 
 {#- The raw file a row came from. -#}
-{% macro recover_raw_path() -%}
-    {{ return(adapter.dispatch('recover_raw_path', 'recover')()) }}
-{%- endmacro %}
+{% macro recover_raw_path() %}{{ return(adapter.dispatch('recover_raw_path', 'recover')()) }}{% endmacro %}
 
 {% macro duckdb__recover_raw_path() %}filename{% endmacro %}
 

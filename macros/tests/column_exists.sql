@@ -1,4 +1,5 @@
-{#- Spec 6.2 `expect_column_to_exist`: one failing row when the column is missing. -#}
+{#- A column a data-quality expectation requires (registry `expected_columns`): one failing row
+    when the table lacks it. -#}
 {% test recover_column_exists(model, column_name) %}
 {%- set found = [] -%}
 {#- Introspection needs a live connection: only when the test actually runs (build/test), not

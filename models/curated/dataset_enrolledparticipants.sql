@@ -1,1 +1,1 @@
-{{ recover_parent('EnrolledParticipants') }}
+{{ recover_curated('EnrolledParticipants') }}

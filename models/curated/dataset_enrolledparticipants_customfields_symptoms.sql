@@ -1,1 +1,1 @@
-{{ recover_child('EnrolledParticipants', 'CustomFields_Symptoms') }}
+{{ recover_curated('EnrolledParticipants', 'CustomFields_Symptoms') }}

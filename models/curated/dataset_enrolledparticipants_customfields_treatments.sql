@@ -1,1 +1,1 @@
-{{ recover_child('EnrolledParticipants', 'CustomFields_Treatments') }}
+{{ recover_curated('EnrolledParticipants', 'CustomFields_Treatments') }}

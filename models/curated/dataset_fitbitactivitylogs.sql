@@ -1,1 +1,1 @@
-{{ recover_parent('FitbitActivityLogs') }}
+{{ recover_curated('FitbitActivityLogs') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('FitbitDailyData') }}
+{{ recover_curated('FitbitDailyData') }}

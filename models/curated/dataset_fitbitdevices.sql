@@ -1,1 +1,1 @@
-{{ recover_parent('FitbitDevices') }}
+{{ recover_curated('FitbitDevices') }}

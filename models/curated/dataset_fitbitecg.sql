@@ -1,1 +1,1 @@
-{{ recover_parent('FitbitEcg') }}
+{{ recover_curated('FitbitEcg') }}

@@ -1,1 +1,1 @@
-{{ recover_child('FitbitEcg', 'WaveformSamples') }}
+{{ recover_curated('FitbitEcg', 'WaveformSamples') }}

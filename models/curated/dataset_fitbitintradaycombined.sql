@@ -1,1 +1,1 @@
-{{ recover_parent('FitbitIntradayCombined') }}
+{{ recover_curated('FitbitIntradayCombined') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('FitbitRestingHeartRates') }}
+{{ recover_curated('FitbitRestingHeartRates') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('FitbitSleepLogs') }}
+{{ recover_curated('FitbitSleepLogs') }}

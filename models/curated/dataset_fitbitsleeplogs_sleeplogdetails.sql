@@ -1,1 +1,1 @@
-{{ recover_child('FitbitSleepLogs', 'SleepLogDetails') }}
+{{ recover_curated('FitbitSleepLogs', 'SleepLogDetails') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('GarminActivityDetailsSummary') }}
+{{ recover_curated('GarminActivityDetailsSummary') }}

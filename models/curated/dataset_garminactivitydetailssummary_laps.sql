@@ -1,1 +1,1 @@
-{{ recover_child('GarminActivityDetailsSummary', 'Laps') }}
+{{ recover_curated('GarminActivityDetailsSummary', 'Laps') }}

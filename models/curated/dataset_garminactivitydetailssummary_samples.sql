@@ -1,1 +1,1 @@
-{{ recover_child('GarminActivityDetailsSummary', 'Samples') }}
+{{ recover_curated('GarminActivityDetailsSummary', 'Samples') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('GarminActivitySummary') }}
+{{ recover_curated('GarminActivitySummary') }}

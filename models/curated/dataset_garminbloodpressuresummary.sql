@@ -1,1 +1,1 @@
-{{ recover_parent('GarminBloodPressureSummary') }}
+{{ recover_curated('GarminBloodPressureSummary') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('GarminBodyCompositionSummary') }}
+{{ recover_curated('GarminBodyCompositionSummary') }}

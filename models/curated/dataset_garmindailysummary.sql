@@ -1,1 +1,1 @@
-{{ recover_parent('GarminDailySummary') }}
+{{ recover_curated('GarminDailySummary') }}

@@ -1,1 +1,1 @@
-{{ recover_child('GarminDailySummary', 'TimeOffsetHeartRateSamples') }}
+{{ recover_curated('GarminDailySummary', 'TimeOffsetHeartRateSamples') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('GarminEpochSummary') }}
+{{ recover_curated('GarminEpochSummary') }}

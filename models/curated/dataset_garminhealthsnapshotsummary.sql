@@ -1,1 +1,1 @@
-{{ recover_parent('GarminHealthSnapshotSummary') }}
+{{ recover_curated('GarminHealthSnapshotSummary') }}

@@ -1,1 +1,1 @@
-{{ recover_child('GarminHealthSnapshotSummary', 'Summaries') }}
+{{ recover_curated('GarminHealthSnapshotSummary', 'Summaries') }}

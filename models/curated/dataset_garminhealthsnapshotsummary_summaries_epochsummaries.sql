@@ -1,1 +1,1 @@
-{{ recover_child('GarminHealthSnapshotSummary', 'Summaries_EpochSummaries') }}
+{{ recover_curated('GarminHealthSnapshotSummary', 'Summaries_EpochSummaries') }}

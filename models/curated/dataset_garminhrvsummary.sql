@@ -1,1 +1,1 @@
-{{ recover_parent('GarminHrvSummary') }}
+{{ recover_curated('GarminHrvSummary') }}

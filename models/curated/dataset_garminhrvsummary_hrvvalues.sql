@@ -1,1 +1,1 @@
-{{ recover_child('GarminHrvSummary', 'HrvValues') }}
+{{ recover_curated('GarminHrvSummary', 'HrvValues') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('GarminManuallyUpdatedActivitySummary') }}
+{{ recover_curated('GarminManuallyUpdatedActivitySummary') }}

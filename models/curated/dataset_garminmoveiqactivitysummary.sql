@@ -1,1 +1,1 @@
-{{ recover_parent('GarminMoveIQActivitySummary') }}
+{{ recover_curated('GarminMoveIQActivitySummary') }}

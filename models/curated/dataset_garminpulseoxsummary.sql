@@ -1,1 +1,1 @@
-{{ recover_parent('GarminPulseOxSummary') }}
+{{ recover_curated('GarminPulseOxSummary') }}

@@ -1,1 +1,1 @@
-{{ recover_child('GarminPulseOxSummary', 'TimeOffsetSpo2Values') }}
+{{ recover_curated('GarminPulseOxSummary', 'TimeOffsetSpo2Values') }}

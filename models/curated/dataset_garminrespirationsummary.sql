@@ -1,1 +1,1 @@
-{{ recover_parent('GarminRespirationSummary') }}
+{{ recover_curated('GarminRespirationSummary') }}

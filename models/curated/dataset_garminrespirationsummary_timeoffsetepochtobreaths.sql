@@ -1,1 +1,1 @@
-{{ recover_child('GarminRespirationSummary', 'TimeOffsetEpochToBreaths') }}
+{{ recover_curated('GarminRespirationSummary', 'TimeOffsetEpochToBreaths') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('GarminSleepSummary') }}
+{{ recover_curated('GarminSleepSummary') }}

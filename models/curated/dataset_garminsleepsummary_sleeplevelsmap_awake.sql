@@ -1,1 +1,1 @@
-{{ recover_child('GarminSleepSummary', 'SleepLevelsMap_awake') }}
+{{ recover_curated('GarminSleepSummary', 'SleepLevelsMap_awake') }}

@@ -1,1 +1,1 @@
-{{ recover_child('GarminSleepSummary', 'SleepLevelsMap_deep') }}
+{{ recover_curated('GarminSleepSummary', 'SleepLevelsMap_deep') }}

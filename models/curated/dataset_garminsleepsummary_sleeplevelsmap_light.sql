@@ -1,1 +1,1 @@
-{{ recover_child('GarminSleepSummary', 'SleepLevelsMap_light') }}
+{{ recover_curated('GarminSleepSummary', 'SleepLevelsMap_light') }}

@@ -1,1 +1,1 @@
-{{ recover_child('GarminSleepSummary', 'SleepLevelsMap_rem') }}
+{{ recover_curated('GarminSleepSummary', 'SleepLevelsMap_rem') }}

@@ -1,1 +1,1 @@
-{{ recover_child('GarminSleepSummary', 'SleepScoreModels') }}
+{{ recover_curated('GarminSleepSummary', 'SleepScoreModels') }}

@@ -1,1 +1,1 @@
-{{ recover_child('GarminSleepSummary', 'TimeOffsetSleepRespiration') }}
+{{ recover_curated('GarminSleepSummary', 'TimeOffsetSleepRespiration') }}

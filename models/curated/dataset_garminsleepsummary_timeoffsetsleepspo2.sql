@@ -1,1 +1,1 @@
-{{ recover_child('GarminSleepSummary', 'TimeOffsetSleepSpo2') }}
+{{ recover_curated('GarminSleepSummary', 'TimeOffsetSleepSpo2') }}

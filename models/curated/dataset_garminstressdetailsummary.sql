@@ -1,1 +1,1 @@
-{{ recover_parent('GarminStressDetailSummary') }}
+{{ recover_curated('GarminStressDetailSummary') }}

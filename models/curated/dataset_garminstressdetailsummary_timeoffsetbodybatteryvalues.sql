@@ -1,1 +1,1 @@
-{{ recover_child('GarminStressDetailSummary', 'TimeOffsetBodyBatteryValues') }}
+{{ recover_curated('GarminStressDetailSummary', 'TimeOffsetBodyBatteryValues') }}

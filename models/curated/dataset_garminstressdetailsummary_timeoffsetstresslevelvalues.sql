@@ -1,1 +1,1 @@
-{{ recover_child('GarminStressDetailSummary', 'TimeOffsetStressLevelValues') }}
+{{ recover_curated('GarminStressDetailSummary', 'TimeOffsetStressLevelValues') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('GarminThirdPartyDailySummary') }}
+{{ recover_curated('GarminThirdPartyDailySummary') }}

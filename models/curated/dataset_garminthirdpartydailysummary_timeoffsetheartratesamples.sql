@@ -1,1 +1,1 @@
-{{ recover_child('GarminThirdPartyDailySummary', 'TimeOffsetHeartRateSamples') }}
+{{ recover_curated('GarminThirdPartyDailySummary', 'TimeOffsetHeartRateSamples') }}

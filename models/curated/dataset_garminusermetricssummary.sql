@@ -1,1 +1,1 @@
-{{ recover_parent('GarminUserMetricsSummary') }}
+{{ recover_curated('GarminUserMetricsSummary') }}

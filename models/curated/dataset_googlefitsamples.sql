@@ -1,1 +1,1 @@
-{{ recover_parent('GoogleFitSamples') }}
+{{ recover_curated('GoogleFitSamples') }}

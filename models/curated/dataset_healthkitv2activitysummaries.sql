@@ -1,1 +1,1 @@
-{{ recover_parent('HealthKitV2ActivitySummaries') }}
+{{ recover_curated('HealthKitV2ActivitySummaries') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('HealthKitV2Electrocardiogram') }}
+{{ recover_curated('HealthKitV2Electrocardiogram') }}

@@ -1,1 +1,1 @@
-{{ recover_child('HealthKitV2Electrocardiogram', 'SubSamples') }}
+{{ recover_curated('HealthKitV2Electrocardiogram', 'SubSamples') }}

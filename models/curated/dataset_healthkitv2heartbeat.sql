@@ -1,1 +1,1 @@
-{{ recover_parent('HealthKitV2Heartbeat') }}
+{{ recover_curated('HealthKitV2Heartbeat') }}

@@ -1,1 +1,1 @@
-{{ recover_child('HealthKitV2Heartbeat', 'SubSamples') }}
+{{ recover_curated('HealthKitV2Heartbeat', 'SubSamples') }}

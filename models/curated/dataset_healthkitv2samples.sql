@@ -1,1 +1,1 @@
-{{ recover_parent('HealthKitV2Samples') }}
+{{ recover_curated('HealthKitV2Samples') }}

@@ -1,1 +1,1 @@
-{{ recover_parent('HealthKitV2Statistics') }}
+{{ recover_curated('HealthKitV2Statistics') }}

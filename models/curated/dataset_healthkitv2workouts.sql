@@ -1,1 +1,1 @@
-{{ recover_parent('HealthKitV2Workouts') }}
+{{ recover_curated('HealthKitV2Workouts') }}

@@ -1,1 +1,1 @@
-{{ recover_child('HealthKitV2Workouts', 'Events') }}
+{{ recover_curated('HealthKitV2Workouts', 'Events') }}

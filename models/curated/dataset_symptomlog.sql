@@ -1,1 +1,1 @@
-{{ recover_parent('SymptomLog') }}
+{{ recover_curated('SymptomLog') }}

@@ -1,1 +1,1 @@
-{{ recover_child('SymptomLog', 'Value_symptoms') }}
+{{ recover_curated('SymptomLog', 'Value_symptoms') }}

@@ -1,1 +1,1 @@
-{{ recover_child('SymptomLog', 'Value_treatments') }}
+{{ recover_curated('SymptomLog', 'Value_treatments') }}

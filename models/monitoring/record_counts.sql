@@ -1,1 +1,1 @@
-{{ recover_record_counts(['participant', 'healthkit', 'fitbit', 'google', 'garmin']) }}
+{{ recover_record_counts() }}

@@ -1,9 +1,1 @@
-{{ recover_record_counts_group([
-    'FitbitActivityLogs',
-    'FitbitEcg',
-    'FitbitDevices',
-    'FitbitDailyData',
-    'FitbitIntradayCombined',
-    'FitbitRestingHeartRates',
-    'FitbitSleepLogs'
-]) }}
+{{ recover_record_counts_group('fitbit') }}

@@ -1,3 +1,1 @@
-{{ recover_record_counts_group([
-    'GoogleFitSamples'
-]) }}
+{{ recover_record_counts_group('google') }}

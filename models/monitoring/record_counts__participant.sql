@@ -1,4 +1,1 @@
-{{ recover_record_counts_group([
-    'EnrolledParticipants',
-    'SymptomLog'
-]) }}
+{{ recover_record_counts_group('participant') }}

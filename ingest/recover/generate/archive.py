@@ -66,7 +66,7 @@ class ExportWriter:
         """Stream `lines` (each ending in a newline, ASCII) into member `name`.
 
         Returns (line count, bytes). No lines = a zero-byte member, the export's way of saying
-        "no records" (spec 1.2).
+        "no records".
         """
         count = size = 0
         buf: list[str] = []
@@ -96,7 +96,7 @@ class ExportWriter:
             self._next_progress += self._progress_every
 
     def write_manifest(self, start: datetime, end: datetime) -> None:
-        """Manifest.csv (spec 1.4): header + one row; one count column per member."""
+        """Manifest.csv: header + one row; one count column per member."""
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(["ExportStartDate", "ExportEndDate", "ExportConfiguration",

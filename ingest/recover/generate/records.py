@@ -249,7 +249,7 @@ class RecordMaker:
             if r < p_missing:
                 return MISSING
             if r < p_missing + p_null and not isinstance(spec, OffsetMap):
-                return None  # upstream crashes on a null offset map (spec 11.3 item 5)
+                return None  # upstream crashes on a null offset map
         if isinstance(spec, Scalar):
             return self._scalar(rng, parent, name, spec, offset, index, concrete)
         if isinstance(spec, Struct):
@@ -272,7 +272,7 @@ class RecordMaker:
             ]
         if isinstance(spec, JsonString):
             inner = self._field(rng, parent, name, spec.inner, offset, index, True, required=True)
-            if isinstance(spec.inner, Array):  # the Symptoms/Treatments shape (spec 3.2 item 4)
+            if isinstance(spec.inner, Array):  # the Symptoms/Treatments shape
                 defect = self._json_defects.pop(0) if self._json_defects else None
                 if defect == "malformed":  # over-escaped: [{\"id\": ...}] does not parse
                     return json.dumps(inner or [{"id": V.uuid_text(rng.getrandbits(128))}]

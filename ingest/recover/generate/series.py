@@ -51,7 +51,7 @@ FIRST_END = date(2023, 1, 14)
 PERIOD_DAYS = 7
 WINDOW_DAYS = 10
 FRESH_DAYS = 7
-# Tokens of the file-name grammar (spec 1.3): these types' files say `_Samples_`.
+# Tokens of the file-name grammar (docs/data-contract.md): these types' files say `_Samples_`.
 SAMPLES_TOKEN = frozenset({"HealthKitV2Heartbeat", "HealthKitV2Electrocardiogram"})
 
 

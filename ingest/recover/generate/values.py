@@ -8,17 +8,21 @@ subtype's unit and value range, a Fitbit intraday `Type`'s fields) live in GROUP
 
 Times are epoch seconds (UTC) throughout and are rendered as naive ISO-8601 strings
 (`2023-01-12T08:30:00`), `YYYY-MM-DD` dates or integer seconds; no time-zone suffixes, so the
-raw strings sort chronologically (de-duplication compares them as strings, spec 4.3).
+raw strings sort chronologically (de-duplication compares them as strings).
 """
 
 from __future__ import annotations
 
+import csv
 import functools
 import hashlib
 import random
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
+
+import yaml
 
 from recover.registry import Scalar
 
@@ -167,7 +171,7 @@ PER_DAY = {
     "GarminRespirationSummary": 2,
 }
 
-# Fields a record must always carry: upstream S3-to-JSON fails without them (spec 3.2 / 11.3).
+# Fields a record must always carry: upstream's S3-to-JSON job fails without them.
 REQUIRED = {"SymptomLog": {"Value"}, "EnrolledParticipants": {"CustomFields"}}
 
 # Data types that get no regular records in a cohort (their members are zero-byte unless the
@@ -217,180 +221,22 @@ OFFSET_COUNTS = (8, 40)
 # --------------------------------------------------------------------------------------------
 # Vocabulary for strings, by `DataType.Field`, `Parent.Field` or `Field`.
 
-_TZ = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-       "America/Phoenix"]
-VOCAB: dict[str, list[str]] = {
-    "Gender": ["Female", "Male", "Non-binary", "Prefer not to answer"],
-    "FirstName": ["Maria", "James", "Aisha", "Wei", "Olivia", "Diego", "Hannah", "Noah", "Priya",
-                  "Samuel", "Chloé", "Mateo"],
-    "MiddleName": ["A.", "Lee", "Marie", "J.", "Rose", ""],
-    "LastName": ["Garcia", "Smith", "Nguyen", "Johnson", "Okafor", "Kim", "Martinez", "Brown",
-                 "Patel", "Müller", "O'Brien"],
-    "PreferredLanguage": ["en", "en", "en", "es"],
-    "TimeZone": _TZ,
-    "HKTimeZone": _TZ,
-    "UtcOffset": ["-05:00:00", "-06:00:00", "-07:00:00", "-08:00:00", "-04:00:00"],
-    "DevicesConnected": ["Fitbit", "Apple Watch", "Garmin", "Fitbit,Apple Watch", ""],
-    "DeviceOrderStatus": ["Shipped", "Delivered", "NotOrdered", "Ordered"],
-    "ProjectCode": ["RECOVER-A", "RECOVER-P"],
-    "Site": ["Site 101", "Site 204", "Site 318", "Site 412"],
-    "InfectionsReported": ["0", "1", "2"],
-    "ReminderTime1": ["08:00", "09:30", "07:15"],
-    "ReminderTime2": ["20:00", "21:30", "19:45"],
-    "SymptomLog.Type": ["SymptomLog"],
-    "Properties": ["{}", "{}", '{"source": "app"}'],
-    "notes": ["", "Tired after lunch", "Headache in the morning", "Better today", "Short walk, ok"],
-    "icon": ["sun", "cloud", "rain", "storm"],
-    "name": ["Fatigue", "Headache", "Brain fog", "Shortness of breath", "Joint pain",
-             "Loss of smell", "Cough", "Inhaler", "Ibuprofen", "Rest"],
-    "severityTracking": ["MildModerateSevere", "None"],
-    "FitbitSleepLogs.Type": ["stages", "classic"],
-    "SleepLogDetails.Type": ["wake", "light", "deep", "rem", "restless", "asleep"],
-    "FitbitDevices.Type": ["TRACKER"],
-    "Events.Type": ["HKWorkoutEventTypeSegment", "HKWorkoutEventTypeLap",
-                    "HKWorkoutEventTypePause", "HKWorkoutEventTypeResume"],
-    "Battery": ["High", "Medium", "Low", "Empty"],
-    "Device": ["Charge 5", "Versa 3", "Inspire 3", "Sense 2", "Luxe"],
-    "ActivityName": ["Walk", "Run", "Bike", "Yoga", "Swim", "Elliptical", "Hike"],
-    "ActivityTypeId": ["90013", "90009", "90001", "52001", "90024"],
-    "LogType": ["auto_detected", "manual", "tracker"],
-    "InfoCode": ["0", "1", "2"],
-    "ResultClassification": ["Normal Sinus Rhythm", "Atrial Fibrillation", "Inconclusive"],
-    "Classification": ["SinusRhythm", "AtrialFibrillation", "InconclusiveLowHeartRate",
-                       "InconclusiveHighHeartRate", "InconclusivePoorReading"],
-    "SymptomStatus": ["None", "Present", "NotSet"],
-    "FitbitEcg.DeviceName": ["Sense", "Sense 2", "Charge 5"],
-    "DeviceName": ["forerunner255", "vivoactive4", "fenix7", "venu2", "instinct2"],
-    "ActivityType": ["RUNNING", "WALKING", "CYCLING", "LAP_SWIMMING", "YOGA",
-                     "STRENGTH_TRAINING"],
-    "Summary.ActivityType": ["HKWorkoutActivityTypeWalking", "HKWorkoutActivityTypeRunning",
-                             "HKWorkoutActivityTypeCycling", "HKWorkoutActivityTypeYoga",
-                             "HKWorkoutActivityTypeTraditionalStrengthTraining"],
-    "GarminEpochSummary.ActivityType": ["SEDENTARY", "WALKING", "RUNNING", "GENERIC"],
-    "ActivitySubType": ["Hurdles", "Trail", "Treadmill", "Indoor", ""],
-    "Intensity": ["SEDENTARY", "ACTIVE", "HIGHLY_ACTIVE"],
-    "StressQualifier": ["calm", "balanced", "stressful", "very_stressful", "unknown"],
-    "Validation": ["ENHANCED_FINAL", "ENHANCED_TENTATIVE", "AUTO_FINAL", "MANUAL"],
-    "SourceType": ["MANUAL", "DEVICE"],
-    "QualifierKey": ["EXCELLENT", "GOOD", "FAIR", "POOR"],
-    "ScoreType": ["OVERALL", "DURATION", "QUALITY", "RECOVERY"],
-    "SummaryType": ["heart_rate", "stress", "spo2", "respiration", "rmssd_hrv"],
-    "GarminThirdPartyDailySummary.Source": ["FITBIT", "APPLE_HEALTH", "OURA"],
-    "CardioScore": ["38-42", "41-45", "44-48", "47"],
-    "TempSkinLogType": ["dedicated_temp_sensor", "other_sensors"],
-    "Source.Name": ["Apple Watch", "iPhone", "Withings", "Health"],
-    "Source.Identifier": ["com.apple.health.5F1A2B3C", "com.apple.health.9E8D7C6B",
-                          "com.withings.wiScaleNG"],
-    "ProductType": ["Watch6,1", "Watch7,3", "iPhone14,2", "iPhone15,3"],
-    "Device.Name": ["Apple Watch", "iPhone", "Body+"],
-    "Model": ["Watch", "iPhone", "WBS05"],
-    "Manufacturer": ["Apple Inc.", "Withings"],
-    "HKDeviceManufacturerName": ["Apple Inc.", "Withings"],
-    "HardwareVersion": ["Watch6,1", "iPhone14,2", "WBS05"],
-    "FDAIdentifier": ["", "K123456"],
-    "DataSourceAppPackageName": ["com.google.android.gms", "com.google.android.apps.fitness",
-                                 "com.fitbit.FitbitMobile"],
-    "DataSourceStreamIdentifier": [
-        "derived:com.google.step_count.delta:com.google.android.gms:merge_step_deltas",
-        "raw:com.google.heart_rate.bpm:com.google.android.apps.fitness:user_input",
-    ],
-    "DataSourceStreamName": ["merge_step_deltas", "estimated_steps", "merge_heart_rate_bpm"],
-    "OriginalDataSourceStreamName": ["step_count", "heart_rate", ""],
-    "OriginalDataSourceDeviceManufacturer": ["Google", "Samsung", "Fitbit"],
-    "OriginalDataSourceDeviceModel": ["Pixel 7", "Galaxy S23", "Pixel Watch"],
-    "OriginalDataSourceDeviceType": ["phone", "watch"],
-    "HKWasUserEntered": ["0", "1"],
-    "HKMetadataKeyHeartRateMotionContext": ["0", "1", "2"],
-    "HKMetadataKeySyncVersion": ["1", "2"],
-    "HKAlgorithmVersion": ["1", "2"],
-    "HKMetadataKeyAppleECGAlgorithmVersion": ["1", "2"],
-    "HKIndoorWorkout": ["0", "1"],
-    "HKWeatherCondition": ["1", "2", "5"],
-    "HKSwimmingStrokeStyle": ["1", "2", "3"],
-    "HKSwimmingLocationType": ["1", "2"],
-    "originalunit": ["kg", "lb"],
-    "measurement": ["weight", "bloodPressure"],
-    "WasFutureDated": ["0", "1"],
-    "HKBloodGlucoseMealTime": ["1", "2"],
-    "HKBodyTemperatureSensorLocation": ["1", "4"],
-    "HKVO2MaxTestType": ["1", "3"],
-    "HKMetadataKeyAppleDeviceCalibrated": ["0", "1"],
-    "HKMetadataKeyDevicePlacementSide": ["1", "2"],
-    "WorkoutName": ["Morning Run", "Lunch Walk", "Evening Ride"],
-    "IntervalName": ["Warm up", "Work", "Cool down"],
-}
+VOCAB: dict[str, list[str]] = yaml.safe_load(
+    Path(__file__).with_name("vocabulary.yml").read_text(encoding="utf-8"))
 
 _GENERIC_WORDS = ["Standard", "Default", "1", "0", "Yes", "No", "Unknown", "Other"]
 _BOOL_TEXT = ["True", "False"]
 _BAD_NUMBERS = ["n/a", "--", "unknown"]  # fail every numeric cast (DuckDB and Trino alike)
 
-# Numeric ranges by field name: (regex on the lower-cased name, low, high, decimals); first
-# match wins, so specific patterns come before general ones.
-_NUMBERS: list[tuple[re.Pattern[str], float, float, int]] = [
-    (re.compile(p), lo, hi, d)
-    for p, lo, hi, d in [
-        (r"latitude", 25.0, 48.0, 6),
-        (r"longitude", -122.0, -71.0, 6),
-        (r"microvolts", -300, 1200, 3),
-        (r"waveformsamples$", -400, 1400, 0),
-        (r"timesinceseriesstart|timesincesamplestart", 0, 60, 3),
-        (r"numberofvoltagemeasurements", 15360, 15360, 0),
-        (r"numberofwaveformsamples", 7500, 7500, 0),
-        (r"samplingfrequencyhz", 250, 250, 0),
-        (r"samplingfrequency", 512, 512, 0),
-        (r"scalingfactor", 1000, 1000, 0),
-        (r"leadnumber", 1, 1, 0),
-        (r"count$", 600, 1440, 0),
-        (r"numberof", 0, 40, 0),
-        (r"stepsgoal", 5000, 12000, 0),
-        (r"floorsclimbedgoal", 5, 20, 0),
-        (r"intensitydurationgoal", 1800, 9000, 0),
-        (r"energyburnedgoal", 300, 900, 0),
-        (r"exercisetimegoal", 20, 60, 0),
-        (r"standhoursgoal", 8, 14, 0),
-        (r"cadence", 0, 180, 1),
-        (r"speed", 0.5, 6, 2),
-        (r"pace", 4, 15, 2),
-        (r"elevation", 0, 250, 1),
-        (r"systolic", 100, 150, 0),
-        (r"diastolic", 60, 95, 0),
-        (r"heartrate|pulse|beatsperminute|hr$", 48, 170, 0),
-        (r"spo2|oxygen", 90, 100, 0),
-        (r"breath|respiration", 10, 22, 1),
-        (r"stresslevel", 5, 95, 0),
-        (r"bodybattery", 5, 100, 0),
-        (r"hrv|rmssd|lastnight", 15, 110, 1),
-        (r"steps", 0, 15000, 0),
-        (r"kilocalories|calories|energyburned|activecal", 0, 2800, 1),
-        (r"distance|inmeters", 0, 12000, 1),
-        (r"floors|flightsclimbed", 0, 25, 0),
-        (r"^met$|^mets$", 1, 12, 1),
-        (r"motionintensity", 0, 7, 2),
-        (r"percent", 1, 60, 1),
-        (r"bmi|bodymassindex", 18, 35, 1),
-        (r"fat", 10, 40, 1),
-        (r"musclemass", 20000, 60000, 0),
-        (r"bonemass", 2000, 4000, 0),
-        (r"weightingrams", 45000, 120000, 0),
-        (r"weight", 45, 120, 1),
-        (r"water", 0, 3000, 0),
-        (r"celsius", -5, 35, 0),
-        (r"temp", -2, 2, 2),
-        (r"vo2max", 25, 55, 1),
-        (r"fitnessage", 18, 80, 0),
-        (r"efficiency", 70, 100, 0),
-        (r"minutes|timeinbed|sleeplevel", 0, 480, 0),
-        (r"applestandhours", 0, 16, 0),
-        (r"appleexercisetime", 0, 120, 0),
-        (r"durationinseconds|timeinseconds|sleepinseconds", 0, 28800, 0),
-        (r"duration", 600_000, 30_000_000, 0),
-        (r"overallfeeling", 1, 5, 0),
-        (r"severity", 0, 3, 0),
-        (r"eop", 0, 2, 0),
-        (r"level", 0, 3, 0),
-        (r"value$", 40, 100, 0),
-    ]
-]
+# Numeric ranges by field name (number_ranges.csv: regex on the lower-cased name, low, high,
+# decimals); first match wins, so specific patterns come before general ones.
+def _number_ranges() -> list[tuple[re.Pattern[str], float, float, int]]:
+    with (Path(__file__).with_name("number_ranges.csv")).open(newline="") as fh:
+        return [(re.compile(row["pattern"]), float(row["low"]), float(row["high"]),
+                 int(row["decimals"])) for row in csv.DictReader(fh)]
+
+
+_NUMBERS = _number_ranges()
 
 
 @functools.cache

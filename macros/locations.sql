@@ -1,0 +1,36 @@
+{#-
+  Where Athena tables keep their data (docs/deploy.md, "Lake layout on S3"):
+    s3://{bucket}/{ns}/parquet/{table}/{run_id}/   a table readers see, one folder per build:
+                                                   the build writes it in the candidate schema,
+                                                   publishing points {ns}.{table} at it
+    s3://{bucket}/{ns}/work/...                    staging helpers and intermediate tables
+    s3://{bucket}/{ns}/raw/...                     the ingest's, never touched by dbt
+  The run id is recover build's (RECOVER_RUN_ID); plain dbt writes `dbt-{invocation_id}`.
+-#}
+{% macro recover_published_location(table) -%}
+    {{- 's3://' ~ env_var('RECOVER_BUCKET', 'unset') ~ '/' ~ target.schema ~ '/parquet/' ~ table ~ '/'
+        ~ env_var('RECOVER_RUN_ID', 'dbt-' ~ invocation_id) ~ '/' -}}
+{%- endmacro %}
+
+
+{% macro recover_work_dir() -%}
+    {{- 's3://' ~ env_var('RECOVER_BUCKET', 'unset') ~ '/' ~ target.schema ~ '/work/' -}}
+{%- endmacro %}
+
+
+{#- Settings of a table readers see that is not a curated table (monitoring). -#}
+{% macro recover_published_config() %}
+    {%- if target.type == 'athena' -%}
+        {{ config(format='parquet', table_type='hive',
+                  external_location=recover_published_location(model.name)) }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- Settings of a helper table (schema `{ns}_intermediate`, data under {ns}/work/). -#}
+{% macro recover_helper_config() %}
+    {{ config(schema='intermediate') }}
+    {%- if target.type == 'athena' -%}
+        {{ config(s3_data_dir=recover_work_dir()) }}
+    {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,202 @@
+{#-
+  The raw profile of a device group (raw_profile__{group}): one scan of every raw table of the
+  group's data types (their `_Deleted` types included) that records, per data type,
+    fact = 'file'     per raw file: records (lines that are JSON objects), rejected lines, the
+                      export_end_date of its name, and the scan position of its first line
+    fact = 'reject'   per line that is not a JSON object (blank lines excepted): its scan
+                      position, the reason and its first 1 KB
+    fact = 'path'     per JSON path present in the data but not in the registry: records holding
+                      it, first and last export, an example value and its JSON kind
+  record_counts (READ, REJECTED), rejected_records and schema_drift read it. Staging parses the
+  same lines for the data; this is the one other pass over the raw zone per build.
+  Paths are checked on the record and on every object the registry declares (structs, and the
+  first element of arrays of objects); JSON strings and offset maps hold no fixed keys.
+-#}
+{% macro recover_raw_profile(group) %}
+{{ recover_helper_config() }}
+{%- set names = [] -%}
+{%- for name in recover_registry()['groups'][group] -%}
+    {%- set t = recover_layout(name) -%}
+    {%- do names.append(name) -%}
+    {%- if t.deletions %}{% do names.append(t.deletions.name) %}{% endif -%}
+{%- endfor -%}
+{%- for name in names %}
+{%- set t = recover_layout(name) %}
+select * from (
+    {{ recover_raw_profile_of(t, source('recover_raw', name)) }}
+) as {{ adapter.quote('profile_' ~ loop.index) }}
+{{ 'union all' if not loop.last }}
+{%- endfor %}
+{% endmacro %}
+
+
+{% macro recover_raw_profile_of(t, src) -%}
+with lines as {{ recover_materialized() }} (
+
+    select
+        line,
+        {{ recover_raw_path() }} as source_path,
+        cohort,
+        export,
+        {{ recover_raw_row() }} as row_in_scan,
+        {{ recover_line_problem('line') }} as problem
+    from {{ src }}
+
+),
+
+files as (
+
+    select
+        source_path,
+        cohort,
+        export,
+        sum(case when problem is null then 1 else 0 end) as records,
+        sum(case when problem is not null and problem <> 'blank line' then 1 else 0 end) as rejected,
+        min(row_in_scan) as first_row
+    from lines
+    group by source_path, cohort, export
+
+),
+
+unknown as (
+
+    select export, {{ recover_unknown_fields('u') }}
+    from lines
+    {{ recover_unnest_unknown_paths('line', t.objects, 'u') }}
+    where problem is null
+
+),
+
+paths as (
+
+    select
+        path,
+        count(*) as records,
+        min(export) as first_export,
+        max(export) as last_export,
+        min(substr(value_text, 1, 200)) as example_value,
+        max(value_kind) as value_kind
+    from unknown
+    group by path
+
+)
+
+select
+    '{{ t.name }}' as data_type, 'file' as fact, source_path, cohort, export,
+    {{ recover_export_end_date("regexp_extract(regexp_extract(source_path, '[^/]+$', 0), '_([0-9]{8}(-[0-9]{8})?)\\.ndjson(\\.gz)?$', 1)") }} as export_end_date,
+    cast(records as bigint) as records, cast(rejected as bigint) as rejected,
+    cast(first_row as bigint) as row_in_scan, cast(null as varchar) as problem,
+    cast(null as varchar) as text, cast(null as varchar) as path,
+    cast(null as varchar) as last_export, cast(null as varchar) as value_kind
+from files
+union all
+select
+    '{{ t.name }}', 'reject', source_path, cohort, export, cast(null as timestamp),
+    cast(null as bigint), cast(null as bigint), cast(row_in_scan as bigint), problem,
+    substr(line, 1, 1024), cast(null as varchar), cast(null as varchar), cast(null as varchar)
+from lines
+where problem is not null and problem <> 'blank line'
+union all
+select
+    '{{ t.name }}', 'path', cast(null as varchar), cast(null as varchar), first_export,
+    cast(null as timestamp), cast(records as bigint), cast(null as bigint), cast(null as bigint),
+    cast(null as varchar), example_value, path, last_export, value_kind
+from paths
+{%- endmacro %}
+
+
+{#- Why a raw line is not a record: 'blank line', 'not valid JSON', 'not a JSON object'; NULL
+    for a JSON object. Never fails on bad input. -#}
+{% macro recover_line_problem(expr) %}{{ return(adapter.dispatch('recover_line_problem', 'recover')(expr)) }}{% endmacro %}
+
+{% macro duckdb__recover_line_problem(expr) -%}
+    case
+        when {{ expr }} is null or trim({{ expr }}) = '' then 'blank line'
+        when not json_valid({{ expr }}) then 'not valid JSON'
+        when json_type({{ expr }}) <> 'OBJECT' then 'not a JSON object'
+    end
+{%- endmacro %}
+
+{% macro default__recover_line_problem(expr) -%}
+    case
+        when {{ expr }} is null or trim({{ expr }}) = '' then 'blank line'
+        when try(json_parse({{ expr }})) is null then 'not valid JSON'
+        when json_format(json_parse({{ expr }})) not like '{{ "{%" }}' then 'not a JSON object'
+    end
+{%- endmacro %}
+
+
+{#- The columns path, value_text, value_kind of one unknown path produced by
+    recover_unnest_unknown_paths (its alias `u`). -#}
+{% macro recover_unknown_fields(alias) %}{{ return(adapter.dispatch('recover_unknown_fields', 'recover')(alias)) }}{% endmacro %}
+
+{% macro duckdb__recover_unknown_fields(alias) -%}
+    {{ alias }}.p.path as path, {{ alias }}.p.value_text as value_text, {{ recover_json_kind(alias ~ '.p.value_text') }} as value_kind
+{%- endmacro %}
+
+{% macro default__recover_unknown_fields(alias) -%}
+    {{ alias }}.path as path, {{ alias }}.value_text as value_text, {{ recover_json_kind(alias ~ '.value_text') }} as value_kind
+{%- endmacro %}
+
+
+{#- FROM fragment: one row per key of a declared object of the line that the registry does not
+    declare (the object's known keys: layout `objects`). -#}
+{% macro recover_unnest_unknown_paths(expr, objects, alias) %}{{ return(adapter.dispatch('recover_unnest_unknown_paths', 'recover')(expr, objects, alias)) }}{% endmacro %}
+
+{% macro duckdb__recover_unnest_unknown_paths(expr, objects, alias) -%}
+    cross join unnest(list_concat(
+        {%- for o in objects %}
+        list_transform(
+            list_filter(
+                case when json_type({{ expr }}, {{ recover_json_path_literal(o.steps) }}) = 'OBJECT'
+                     then json_keys({{ expr }}, {{ recover_json_path_literal(o.steps) }}) end,
+                lambda k: not list_contains([{% for k in o.known %}'{{ k | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor %}], k)),
+            lambda k: {'path': '{{ (o.path ~ ".") if o.path else "" }}' || k,
+                  'value_text': json_extract({{ expr }}, {{ recover_json_path_literal(o.steps)[:-1] }}."' || replace(k, '"', '\"') || '"')::varchar})
+        {{- ', ' if not loop.last }}
+        {%- endfor %}
+    )) as {{ alias }}(p)
+{%- endmacro %}
+
+{% macro default__recover_unnest_unknown_paths(expr, objects, alias) -%}
+    {#- Trino's concat() needs two arrays or more -#}
+    cross join unnest({{ 'concat(' if objects | length > 1 else '(' }}
+        {%- for o in objects %}
+        transform(
+            filter(
+                coalesce(map_keys(try(cast(json_extract({{ expr }}, {{ recover_json_path_literal(o.steps) }}) as map(varchar, json)))), array[]),
+                k -> not contains(array[{% for k in o.known %}'{{ k | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor %}], k)),
+            k -> cast(row('{{ (o.path ~ ".") if o.path else "" }}' || k,
+                          json_format(json_extract({{ expr }}, {{ recover_json_path_literal(o.steps)[:-1] }}["' || replace(k, '"', '\"') || '"]')))
+                      as row(path varchar, value_text varchar)))
+        {{- ', ' if not loop.last }}
+        {%- endfor %}
+    )) as {{ alias }}(path, value_text)
+{%- endmacro %}
+
+
+{#- The JSON kind of a JSON text: object, array, string, boolean, null, int, double. -#}
+{% macro recover_json_kind(text) -%}
+    case
+        when {{ text }} like '{{ "{%" }}' then 'object'
+        when {{ text }} like '[%' then 'array'
+        when {{ text }} like '"%' then 'string'
+        when {{ text }} in ('true', 'false') then 'boolean'
+        when {{ text }} = 'null' then 'null'
+        when {{ recover_regexp_like(text, '^-?[0-9]+$') }} then 'int'
+        else 'double'
+    end
+{%- endmacro %}
+
+
+{#- DuckDB evaluates a CTE once when asked to; other engines inline it. -#}
+{% macro recover_materialized() %}{{ return(adapter.dispatch('recover_materialized', 'recover')()) }}{% endmacro %}
+{% macro duckdb__recover_materialized() %}materialized{% endmacro %}
+{% macro default__recover_materialized() %}{% endmacro %}
+
+
+{#- A raw line's position in its table's scan (DuckDB's raw views number them; Athena and
+    Trino expose no row position, so rejected lines there have no line number). -#}
+{% macro recover_raw_row() %}{{ return(adapter.dispatch('recover_raw_row', 'recover')()) }}{% endmacro %}
+{% macro duckdb__recover_raw_row() %}_row{% endmacro %}
+{% macro default__recover_raw_row() %}cast(null as bigint){% endmacro %}

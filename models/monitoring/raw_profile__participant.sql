@@ -1,0 +1,1 @@
+{{ recover_raw_profile('participant') }}

@@ -1,0 +1,49 @@
+"""Fixtures shared by the whole suite.
+
+* `moto_server` / `aws`: one moto server per session; `aws` empties it and points this test's
+  environment at it (tests/support/moto_server.py).
+* `s3` / `glue`: boto3 clients on it, with the input and data buckets of the AWS tests created.
+* `cli`: run `recover ...` in-process, as the command line does, and capture its output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import boto3
+import pytest
+from recover import cli as recover_cli
+
+from tests.support.moto_server import aws, moto_server  # noqa: F401 - fixtures
+
+INPUT = "input-bucket"  # the AWS tests' export delivery bucket
+DATA = "data-bucket"  # ... and their lake
+
+
+@pytest.fixture
+def s3(aws):  # noqa: F811 - the fixture imported above
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=INPUT)
+    client.create_bucket(Bucket=DATA)
+    return client
+
+
+@pytest.fixture
+def glue(aws):  # noqa: F811
+    return boto3.client("glue")
+
+
+@pytest.fixture
+def cli(capsys) -> Callable[..., tuple[int, str, str]]:
+    """`cli("ingest", export, "--lake", lake, ...)` -> (exit code, stdout, stderr)."""
+
+    def run(*args) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            code = recover_cli.main([str(a) for a in args])
+        except SystemExit as exc:  # argparse errors and --help
+            code = exc.code if isinstance(exc.code, int) else 2
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
