@@ -1,27 +1,30 @@
-"""dbt-athena's own code path, for real: `dbt build --target namespace` against the test Athena
-endpoint (tests/support/athena_endpoint.py: the Athena API on the suite's Trino, Glue and S3 on
-moto), with dbt-athena-community and the project unchanged.
+"""dbt-athena's own code path, for real: `recover build --target namespace` (dbt build on the
+Athena target, then publishing) against the test Athena endpoint (tests/support/athena_endpoint.py:
+the Athena API on the suite's Trino, Glue and S3 on moto), with dbt-athena-community unchanged.
 
 The story of one namespace, in file order (each step a module fixture that records what it
 left behind, so every assertion reads a snapshot, not a state a later step has changed):
 
-1. ``recover ingest --lake s3://...`` lands the exports and registers the raw tables; the
-   workgroups are created as deploy/template.yaml declares them;
-2. first build: seeds (none in this project), staging views, intermediate and curated tables,
-   monitoring models (``record_counts`` is incremental: CTAS, then INSERT on later runs),
-   data tests and the unit tests that can run on Athena;
-3. a run in which two curated models fail (injected at the endpoint): one before it writes
+1. ``recover ingest --lake s3://...`` lands the exports, commits them and registers the raw
+   partitions; the workgroups are created as deploy/template.yaml declares them;
+2. first build: `recover build --target namespace` runs `dbt build --target namespace` (seeds,
+   staging views, intermediate tables, the candidate curated and monitoring tables in
+   ``{ns}_candidate``, data tests) and publishes the candidates into ``{ns}``; then plain
+   `dbt test --select test_type:unit` runs the unit tests that can run on Athena;
+3. a build in which two curated models fail (injected at the endpoint): one before it writes
    anything, one after writing its files (what a failed Athena CTAS can leave behind);
-4. second build over the same namespace: recovers, and leaves no orphan;
+4. second build over the same namespace: recovers, publishes, expires older data, no orphan;
 5. ``--target prod`` (namespace ``main``) on a slice of the DAG.
 
 Then: every curated table equals the DuckDB build row for row (read through the analysts'
 Athena workgroup with PyAthena), the lake-layout contract (Glue locations, partitions, column
-types, the S3 keys that exist), and the descriptions dbt persisted to Glue.
+types, the S3 keys that exist), the descriptions dbt persisted to Glue, and the Glue actions the
+builds needed against README's IAM list.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import decimal
 import json
@@ -34,8 +37,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from recover import build, cli, registry, tables
+from recover import registry
+from recover.build import build
 from recover.generate import generate_series
+from recover.ingest import ingest as ingest_local
+from recover.registry import layout
 
 pytest.register_assert_rewrite("tests.support.trino", "tests.support.athena")
 from tests.support.athena import AthenaEndpoint
@@ -52,24 +58,34 @@ SURVIVOR = "dataset_fitbitsleeplogs"  # selected with them; succeeds
 
 
 def curated() -> list[str]:
-    return tables.curated_tables(registry.load())
+    return layout.curated_tables(registry.load())
+
+
+SEEDS = ("value_expectations", "data_types")
+CANDIDATE = f"{NS}_candidate"
 
 
 # --- the namespace's life ---------------------------------------------------------------------
 
 
+def norm(location: str | None) -> str | None:
+    return location.rstrip("/") if location else None
+
+
 class Snapshot:
     """What a step left in S3 and Glue (moto), and dbt's run results."""
 
-    def __init__(self, athena: AthenaEndpoint, ns: str, results: list[dict] | None) -> None:
+    def __init__(self, athena: AthenaEndpoint, ns: str, results: list[dict] | None,
+                 run_id: str | None = None) -> None:
         s3, glue = athena.client("s3"), athena.client("glue")
         self.results = results or []
+        self.run_id = run_id
         self.keys: dict[str, str] = {}
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=athena.trino.bucket):
             self.keys.update({o["Key"]: o["ETag"] for o in page.get("Contents", [])})
         self.tables: dict[str, dict[str, dict]] = {}
         self.partitions: dict[tuple[str, str], list[dict]] = {}
-        for db in (ns, f"{ns}_staging", f"{ns}_intermediate"):
+        for db in (ns, f"{ns}_candidate", f"{ns}_staging", f"{ns}_intermediate"):
             try:
                 found = glue.get_paginator("get_tables").paginate(
                     DatabaseName=db).build_full_result()["TableList"]
@@ -81,6 +97,11 @@ class Snapshot:
                     self.partitions[db, t["Name"]] = glue.get_paginator(
                         "get_partitions").paginate(DatabaseName=db, TableName=t["Name"]
                                                    ).build_full_result()["Partitions"]
+        try:
+            body = s3.get_object(Bucket=athena.trino.bucket, Key=f"{ns}/parquet/_published.json")
+            self.manifest = json.loads(body["Body"].read())
+        except s3.exceptions.NoSuchKey:
+            self.manifest = {}
 
     def status(self, node: str) -> str | None:
         return next((r["status"] for r in self.results if r["unique_id"].endswith(f".{node}")),
@@ -89,21 +110,46 @@ class Snapshot:
     def under(self, prefix: str) -> dict[str, str]:
         return {k: v for k, v in self.keys.items() if k.startswith(prefix)}
 
+    def location(self, db: str, table: str) -> str | None:
+        return norm(self.tables[db][table]["StorageDescriptor"].get("Location"))
 
-def dbt(athena: AthenaEndpoint, ns: str, target: str, args: list[str], target_path: Path,
-        expect_ok: bool = True) -> list[dict]:
-    env = {**os.environ, **athena.env(), "DBT_PROFILES_DIR": str(ROOT / "profiles"),
-           "RECOVER_NAMESPACE": ns, "RECOVER_BUCKET": athena.trino.bucket,
-           "RECOVER_DBT_WORKGROUP": f"recover-{ns}-dbt"}
+
+def aws_env(athena: AthenaEndpoint, ns: str) -> dict[str, str]:
+    return {**os.environ, **athena.env(), "DBT_PROFILES_DIR": str(ROOT / "profiles"),
+            "RECOVER_NAMESPACE": ns, "RECOVER_BUCKET": athena.trino.bucket,
+            "RECOVER_DBT_WORKGROUP": f"recover-{ns}-dbt"}
+
+
+def recover_build(athena: AthenaEndpoint, ns: str, target: str, workdir: Path,
+                  select: list[str] | None = None, expect_ok: bool = True
+                  ) -> tuple[str, list[dict]]:
+    """`recover build --target namespace|prod` as production runs it: (run id, dbt results)."""
+    cmd = [str(Path(sys.executable).with_name("recover")), "build", "--lake",
+           f"s3://{athena.trino.bucket}", "--namespace", ns, "--target", target]
+    if select:
+        cmd += ["--select", *select]
+    proc = subprocess.run(cmd, cwd=workdir, env=aws_env(athena, ns), capture_output=True,
+                          text=True, check=False, timeout=1800)
+    runs = sorted((workdir / ".recover" / ns / "runs").iterdir(), key=lambda p: p.name)
+    out = proc.stdout[-4000:] + proc.stderr[-4000:]
+    if expect_ok:
+        assert proc.returncode == 0, out + "\n" + (runs[-1] / "dbt.out").read_text()[-6000:] \
+            + "\n" + athena.log_tail()
+    else:
+        assert proc.returncode != 0, out
+    return runs[-1].name, json.loads((runs[-1] / "run_results.json").read_text())["results"]
+
+
+def dbt(athena: AthenaEndpoint, ns: str, target: str, args: list[str], target_path: Path
+        ) -> list[dict]:
+    """Plain dbt on an Athena target (what a developer runs)."""
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), *args, "--target", target,
          "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
          "--no-use-colors"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=1800)
-    if expect_ok:
-        assert proc.returncode == 0, proc.stdout[-6000:] + "\n" + athena.log_tail()
-    else:
-        assert proc.returncode != 0, proc.stdout[-3000:]
+        cwd=ROOT, env=aws_env(athena, ns), capture_output=True, text=True, check=False,
+        timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-6000:] + "\n" + athena.log_tail()
     return json.loads((target_path / "run_results.json").read_text())["results"]
 
 
@@ -153,9 +199,9 @@ def exports(tmp_path_factory) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def target_dir(tmp_path_factory) -> Path:
-    # One target path for the namespace's runs: dbt re-parses only what changed.
-    return tmp_path_factory.mktemp("athena-target")
+def workdir(tmp_path_factory) -> Path:
+    """Where `recover build` keeps its run artifacts (./.recover/{ns}/runs/{run_id}/)."""
+    return tmp_path_factory.mktemp("athena-work")
 
 
 @pytest.fixture(scope="module")
@@ -168,39 +214,45 @@ def ingested(athena, exports) -> Snapshot:
 
 
 @pytest.fixture(scope="module")
-def first_build(athena, ingested, target_dir) -> Snapshot:
-    results = dbt(athena, NS, "namespace", ["build"], target_dir)
-    return Snapshot(athena, NS, results)
+def first_build(athena, ingested, workdir) -> Snapshot:
+    run_id, results = recover_build(athena, NS, "namespace", workdir)
+    return Snapshot(athena, NS, results, run_id)
 
 
 @pytest.fixture(scope="module")
-def failed_run(athena, first_build, target_dir) -> Snapshot:
+def unit_tests(athena, first_build, tmp_path_factory) -> list[dict]:
+    """`recover build` leaves dbt's unit tests to `make test`: here, on the Athena target."""
+    return dbt(athena, NS, "namespace", ["test", "--select", "test_type:unit"],
+               tmp_path_factory.mktemp("unit-target"))
+
+
+@pytest.fixture(scope="module")
+def failed_run(athena, first_build, unit_tests, workdir) -> Snapshot:
     ctas = r'create table "awsdatacatalog"\."{ns}"\."{table}"\s'
     athena.set_faults([
-        {"match": ctas.format(ns=NS, table=FAILING), "mode": "fail",
+        {"match": ctas.format(ns=CANDIDATE, table=FAILING), "mode": "fail",
          "error_name": "GENERIC_INTERNAL_ERROR", "message": "injected: worker lost"},
-        {"match": ctas.format(ns=NS, table=PARTIAL), "mode": "partial",
+        {"match": ctas.format(ns=CANDIDATE, table=PARTIAL), "mode": "partial",
          "error_name": "HIVE_WRITER_CLOSE_ERROR", "message": "injected: error committing write"},
     ])
     try:
-        results = dbt(athena, NS, "namespace", ["run", "--select", FAILING, PARTIAL, SURVIVOR],
-                      target_dir, expect_ok=False)
+        run_id, results = recover_build(athena, NS, "namespace", workdir,
+                                        select=[FAILING, PARTIAL, SURVIVOR], expect_ok=False)
     finally:
         athena.set_faults([])
-    snap = Snapshot(athena, NS, results)
+    snap = Snapshot(athena, NS, results, run_id)
     # Before anything else touches it: would a plain Athena CTAS trip over the leftovers?
-    leftover = athena.run(
-        f'create table "{NS}"."probe" with (external_location = '
-        f"'s3://{athena.trino.bucket}/{NS}/parquet/{PARTIAL}', format = 'parquet') "
+    snap.probe = athena.run(
+        f'create table "{CANDIDATE}"."probe" with (external_location = '
+        f"'s3://{athena.trino.bucket}/{NS}/parquet/{PARTIAL}/{run_id}/', format = 'parquet') "
         "as select 1 as x", database=NS, workgroup=f"recover-{NS}-dbt")
-    snap.probe = leftover
     return snap
 
 
 @pytest.fixture(scope="module")
-def second_build(athena, failed_run, target_dir) -> Snapshot:
-    results = dbt(athena, NS, "namespace", ["build"], target_dir)
-    snap = Snapshot(athena, NS, results)
+def second_build(athena, failed_run, workdir) -> Snapshot:
+    run_id, results = recover_build(athena, NS, "namespace", workdir)
+    snap = Snapshot(athena, NS, results, run_id)
     snap.actions_mark = len(athena.trino.moto.actions())
     return snap
 
@@ -209,18 +261,16 @@ def second_build(athena, failed_run, target_dir) -> Snapshot:
 def prod_build(athena, exports, second_build, tmp_path_factory) -> Snapshot:
     ingest(athena, PROD, exports)
     create_workgroups(athena, PROD)
-    results = dbt(athena, PROD, "prod", ["build", "--select", f"+{SURVIVOR}",
-                                         f"+{SURVIVOR}_sleeplogdetails"],
-                  tmp_path_factory.mktemp("prod-target"))
-    return Snapshot(athena, PROD, results)
+    run_id, results = recover_build(athena, PROD, "prod", tmp_path_factory.mktemp("prod-work"),
+                                    select=[f"+{SURVIVOR}", f"+{SURVIVOR}_sleeplogdetails"])
+    return Snapshot(athena, PROD, results, run_id)
 
 
 @pytest.fixture(scope="module")
 def duckdb_lake(tmp_path_factory, exports) -> Path:
     lake = tmp_path_factory.mktemp("duck")
-    assert cli.main(["ingest", "--lake", str(lake), "--namespace", NS,
-                     *[str(p) for p in exports]]) == 0
-    result = build.build(lake, NS, progress=None, export=False)
+    ingest_local([str(p) for p in exports], lake, NS)
+    result = build(lake, NS, export=False)
     assert result.ok, result.failures
     return lake
 
@@ -235,73 +285,90 @@ def kinds(results: list[dict]) -> dict[str, int]:
     return out
 
 
-def test_first_build_runs_every_model_and_test_through_dbt_athena(first_build, athena):
-    bad = [(r["unique_id"], r["status"], r["message"]) for r in first_build.results
-           if r["status"] not in ("success", "pass", "warn")]
-    assert not bad, bad
+def bad(results: list[dict]) -> list[tuple]:
+    return [(r["unique_id"], r["status"], r["message"]) for r in results
+            if r["status"] not in ("success", "pass", "warn")]
+
+
+def test_the_first_build_runs_every_model_seed_and_test_and_publishes(first_build, athena):
+    assert not bad(first_build.results)
     counts = kinds(first_build.results)
-    assert counts["model"] >= 100 and counts["test"] > 150
-    assert counts["unit_test"] >= 5  # the ones that can run on Athena (models/*/_*__unit_tests.yml)
+    assert counts["model"] >= 100 and counts["test"] > 150 and counts["seed"] == len(SEEDS)
+    published = set(first_build.tables[NS])
+    assert set(curated()) | set(SEEDS) | {"record_counts", "cast_failures"} <= published
+    assert not first_build.tables[CANDIDATE]  # candidates leave the catalog once published
+    assert first_build.manifest["run_id"] == first_build.run_id
     rules = {q["rule"] for q in athena.queries()}
-    # views, CTAS with external_location, dbt-athena's classification ALTER, SELECTs
-    assert {"create_view", "ctas", "set_tblproperties", "select"} <= rules
+    # seeds (CSV upload + OpenCSVSerde table), views, CTAS, dbt-athena's classification ALTER
+    assert {"create_table", "create_view", "ctas", "set_tblproperties", "select"} <= rules
+
+
+def test_the_unit_tests_run_on_athena(unit_tests):
+    assert not bad(unit_tests)
+    assert kinds(unit_tests).get("unit_test", 0) >= 5  # models/*/_*__unit_tests.yml
+
+
+def test_the_seeds_hold_their_csv_rows(first_build, athena):
+    for seed in SEEDS:
+        with open(ROOT / "seeds" / f"{seed}.csv", newline="") as f:
+            want = sum(1 for _ in csv.reader(f)) - 1
+        got = athena.query(f'select count(*) from "{NS}"."{seed}"', database=NS,
+                           workgroup=f"recover-{NS}")
+        assert got == [[want]], seed
 
 
 def test_every_dbt_query_ran_in_the_dbt_workgroup(first_build, athena):
-    dbt_queries = [q for q in athena.queries()
-                   if '"app": "dbt"' in q["query"] and '"target_name": "namespace"' in q["query"]]
+    dbt_queries = [q for q in athena.queries() if '"app": "dbt"' in q["query"]
+                   and '"target_name": "namespace"' in q["query"]]
     assert len(dbt_queries) > 300
     assert {q["workgroup"] for q in dbt_queries} == {f"recover-{NS}-dbt"}
 
 
-# --- 2. the failed run, and the build after it --------------------------------------------------
+# --- 2. the failed build, and the build after it ------------------------------------------------
 
 
-def test_a_failed_model_leaves_the_other_tables_queryable(failed_run, first_build, athena):
+def test_a_failed_build_changes_nothing_readers_see(failed_run, first_build, athena):
     assert failed_run.status(FAILING) == "error"
     assert failed_run.status(PARTIAL) == "error"
     assert failed_run.status(SURVIVOR) == "success"
     messages = {r["unique_id"].split(".")[-1]: r["message"] for r in failed_run.results}
     assert "injected: worker lost" in messages[FAILING]
     assert "HIVE_WRITER_CLOSE_ERROR" in messages[PARTIAL]
-    # dbt-athena drops a Hive table before its CTAS: the failed ones are gone until the next
-    # build (the cost of a fixed location, README), every other table is still there.
-    assert FAILING not in failed_run.tables[NS] and PARTIAL not in failed_run.tables[NS]
-    others = [t for t in curated() if t not in (FAILING, PARTIAL)]
-    assert set(others) <= set(failed_run.tables[NS])
+    # not published: every table readers see is the first build's, untouched
+    assert failed_run.manifest == first_build.manifest
+    assert {t: failed_run.location(NS, t) for t in failed_run.tables[NS]} == \
+        {t: first_build.location(NS, t) for t in first_build.tables[NS]}
     union = "\nunion all\n".join(f"select '{t}' as t, count(*) as n from \"{NS}\".\"{t}\""
-                                 for t in others)
+                                 for t in curated())
     counts = dict(athena.query(union, database=NS, workgroup=f"recover-{NS}"))
-    assert set(counts) == set(others) and all(n > 0 for n in counts.values())
+    assert set(counts) == set(curated()) and all(n > 0 for n in counts.values())
 
 
 def test_a_ctas_that_failed_after_writing_leaves_files_a_plain_ctas_trips_over(failed_run):
-    leftovers = failed_run.under(f"{NS}/parquet/{PARTIAL}/")
-    assert leftovers, "the partial fault should leave the files it wrote"
-    assert not failed_run.under(f"{NS}/parquet/{FAILING}/")
+    assert failed_run.under(f"{NS}/parquet/{PARTIAL}/{failed_run.run_id}/"), \
+        "the partial fault should leave the files it wrote"
+    assert not failed_run.under(f"{NS}/parquet/{FAILING}/{failed_run.run_id}/")
     status = failed_run.probe["Status"]
     assert status["State"] == "FAILED"
     assert status["StateChangeReason"].startswith("HIVE_PATH_ALREADY_EXISTS: Target directory")
     assert status["AthenaError"]["ErrorCategory"] == 2
 
 
-def test_the_second_build_recovers_and_succeeds(second_build, first_build):
-    bad = [(r["unique_id"], r["status"], r["message"]) for r in second_build.results
-           if r["status"] not in ("success", "pass", "warn")]
-    assert not bad, bad
-    assert {FAILING, PARTIAL} <= set(second_build.tables[NS])
-    for table in (FAILING, PARTIAL):
+def test_the_second_build_recovers_publishes_and_expires_the_failed_builds_files(
+        second_build, failed_run, first_build):
+    assert not bad(second_build.results)
+    assert second_build.manifest["run_id"] == second_build.run_id
+    assert second_build.manifest["previous_run_id"] == first_build.run_id
+    for table in (FAILING, PARTIAL, SURVIVOR):
+        assert second_build.location(NS, table).endswith(f"/{second_build.run_id}")
         assert len(second_build.partitions[NS, table]) == len(first_build.partitions[NS, table])
+    assert not second_build.under(f"{NS}/parquet/{PARTIAL}/{failed_run.run_id}/")
 
 
-def test_record_counts_appends_one_run_per_build(second_build, athena):
-    """The incremental model (dbt-athena's append strategy: CTAS first, INSERT after)."""
-    runs = athena.query(f'select run_id, count(*) from "{NS}"."record_counts" group by run_id',
-                        database=NS, workgroup=f"recover-{NS}")
-    assert len(runs) == 2 and runs[0][1] == runs[1][1] > 0
-    inserts = [q for q in athena.queries() if q["rule"] == "insert" and "record_counts" in
-               q["query"] and q["state"] == "SUCCEEDED"]
-    assert inserts
+def test_record_counts_keep_the_history_of_published_builds(second_build, first_build, athena):
+    runs = dict(athena.query(f'select run_id, count(*) from "{NS}"."record_counts" '
+                             "group by run_id", database=NS, workgroup=f"recover-{NS}"))
+    assert set(runs) == {first_build.run_id, second_build.run_id}  # not the failed one's
 
 
 def readme_iam(service: str) -> set[str]:
@@ -325,8 +392,8 @@ TRINO_ONLY_GLUE_ACTIONS = {"GetColumnStatisticsForTable", "GetColumnStatisticsFo
 
 def test_the_glue_actions_the_builds_needed_are_in_the_readme_iam_list(ingested, second_build,
                                                                        athena):
-    """Everything dbt-athena, Athena's Hive DDL and its engine did in Glue during the builds
-    runs with the dbt identity's permissions on AWS: README's IAM list must cover it."""
+    """Everything `recover build` (dbt-athena, publishing), Athena's Hive DDL and its engine did
+    in Glue runs with the build identity's permissions on AWS: README's IAM list must cover it."""
     actions = athena.trino.moto.actions()[ingested.actions_mark:second_build.actions_mark]
     glue = {a for service, a, _ in actions if service == "glue"}
     assert {"CreateTable", "GetTable", "DeleteTable", "UpdateTable", "GetTableVersions",
@@ -339,32 +406,28 @@ def test_the_glue_actions_the_builds_needed_are_in_the_readme_iam_list(ingested,
 # --- 3. the location contract --------------------------------------------------------------------
 
 
-def expected_location(bucket: str, ns: str, db: str, table: str) -> str | None:
-    if db == ns:
-        return f"s3://{bucket}/{ns}/parquet/{table}"
-    if db == f"{ns}_intermediate":
-        return f"s3://{bucket}/{ns}/work/{table}"
-    return None  # views
-
-
 @pytest.mark.parametrize("step", ["first_build", "second_build"])
 def test_glue_locations_follow_the_lake_layout_contract(step, request, athena):
     snap: Snapshot = request.getfixturevalue(step)
     bucket = athena.trino.bucket
-    for db, found in snap.tables.items():
-        for name, t in found.items():
-            location = t["StorageDescriptor"].get("Location") or None
-            assert location == expected_location(bucket, NS, db, name), (db, name)
-            if (db, name) in snap.partitions:
-                assert [k["Name"] for k in t["PartitionKeys"]] == ["cohort"]
-                assert sorted(p["StorageDescriptor"]["Location"]
-                              for p in snap.partitions[db, name]) == sorted(
-                    f"{location}/cohort={p['Values'][0]}" for p in snap.partitions[db, name])
-    assert set(curated()) <= set(snap.tables[NS])
-    assert all(t["TableType"] == "VIRTUAL_VIEW" for t in snap.tables[f"{NS}_staging"].values())
+    # what readers see: one folder per build under the table's fixed prefix, as the manifest says
+    for name in snap.tables[NS]:
+        location = snap.location(NS, name)
+        assert location == f"s3://{bucket}/{NS}/parquet/{name}/{snap.run_id}", name
+        assert norm(snap.manifest["tables"][name]) == location
+        assert snap.tables[NS][name]["TableType"] == "EXTERNAL_TABLE"
+    for (db, name), parts in snap.partitions.items():
+        base = snap.location(db, name)
+        assert [k["Name"] for k in snap.tables[db][name]["PartitionKeys"]] == ["cohort"]
+        assert sorted(norm(p["StorageDescriptor"]["Location"]) for p in parts) == sorted(
+            f"{base}/cohort={p['Values'][0]}" for p in parts), name
     for table in curated():
-        assert (NS, table) in snap.partitions, table  # every curated table: Parquet by cohort
+        assert (NS, table) in snap.partitions, table  # Parquet partitioned by cohort
         assert snap.tables[NS][table]["Parameters"]["classification"] == "parquet"
+    for name in snap.tables[f"{NS}_intermediate"]:
+        assert snap.location(f"{NS}_intermediate", name) == f"s3://{bucket}/{NS}/work/{name}"
+    assert snap.tables[f"{NS}_staging"]
+    assert all(t["TableType"] == "VIRTUAL_VIEW" for t in snap.tables[f"{NS}_staging"].values())
 
 
 @pytest.mark.parametrize("step", ["first_build", "second_build"])
@@ -374,22 +437,20 @@ def test_s3_holds_only_the_namespace_prefixes_and_no_orphans(step, request, inge
     outside = [k for k in snap.keys if not k.startswith(allowed)
                and not k.startswith(f"{PROD}/")]
     assert not outside, outside[:5]
-    assert not snap.under(f"{NS}/tmp/")  # incremental temp tables are dropped with their data
-    # raw: untouched by dbt, byte for byte
+    assert not snap.under(f"{NS}/tmp/")
+    # raw: untouched by dbt and publishing, byte for byte
     assert snap.under(f"{NS}/raw/") == ingested.under(f"{NS}/raw/")
-    # every data file belongs to a table (and partition) that exists now
-    homes = []
-    for db in (NS, f"{NS}_intermediate"):
-        for name, t in snap.tables[db].items():
-            if (db, name) in snap.partitions:
-                homes += [p["StorageDescriptor"]["Location"] for p in snap.partitions[db, name]]
-            else:
-                homes.append(t["StorageDescriptor"]["Location"])
-    prefixes = tuple(h.split("/", 3)[3] + "/" for h in homes)
-    orphans = [k for k in {**snap.under(f"{NS}/parquet/"), **snap.under(f"{NS}/work/")}
-               if not k.startswith(prefixes)]
+    # every data file belongs to this build's or the previous build's published data (kept
+    # for queries still reading it), or to a current intermediate table
+    homes = [*snap.manifest["tables"].values(), *snap.manifest.get("previous_tables", {}).values(),
+             *(t["StorageDescriptor"]["Location"] for t in snap.tables[f"{NS}_intermediate"]
+               .values())]
+    prefixes = tuple(norm(h).split("/", 3)[3] + "/" for h in homes)
+    data = {**snap.under(f"{NS}/parquet/"), **snap.under(f"{NS}/work/")}
+    orphans = [k for k in data if not k.startswith(prefixes)
+               and k != f"{NS}/parquet/_published.json"]
     assert not orphans, orphans[:5]
-    # query results: Athena's files, named by query id, under the dbt workgroup's location
+    # query results: Athena's files, named by query id, under the workgroups' locations
     results = snap.under(f"{NS}/athena-results/")
     assert results and all(re.fullmatch(
         rf"{NS}/athena-results/(dbt/)?[0-9a-f-]{{36}}(\.csv|\.txt|-manifest\.csv)", k)
@@ -418,12 +479,14 @@ def test_curated_column_types_in_glue_match_the_duckdb_build(second_build, duckd
 # --- 4. descriptions in Glue ---------------------------------------------------------------------
 
 
-def test_model_and_column_descriptions_reach_glue(second_build, target_dir):
-    manifest = json.loads((target_dir / "manifest.json").read_text())
-    nodes = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+def test_model_and_column_descriptions_reach_glue(second_build, workdir):
+    manifest = json.loads((workdir / ".recover" / NS / "runs" / second_build.run_id
+                           / "manifest.json").read_text())
+    nodes = {n["name"]: n for n in manifest["nodes"].values()
+             if n["resource_type"] in ("model", "seed")}
     checked = 0
-    for found in second_build.tables.values():
-        for name, t in found.items():
+    for db in (NS, f"{NS}_staging", f"{NS}_intermediate"):
+        for name, t in second_build.tables[db].items():
             node = nodes[name]
             if node["description"]:
                 assert t.get("Description") == node["description"].strip(), name
@@ -477,13 +540,10 @@ def test_curated_table_equals_the_duckdb_build(second_build, duckdb_lake, athena
 # --- 6. the prod target ---------------------------------------------------------------------------
 
 
-def test_the_prod_target_builds_namespace_main(prod_build, athena):
-    bad = [(r["unique_id"], r["status"]) for r in prod_build.results
-           if r["status"] not in ("success", "pass", "warn")]
-    assert not bad, bad
+def test_the_prod_target_builds_and_publishes_namespace_main(prod_build, athena):
+    assert not bad(prod_build.results)
     assert kinds(prod_build.results).get("test", 0) > 3
-    t = prod_build.tables[PROD][SURVIVOR]
-    assert t["StorageDescriptor"]["Location"] == \
-        f"s3://{athena.trino.bucket}/{PROD}/parquet/{SURVIVOR}"
+    assert prod_build.location(PROD, SURVIVOR) == \
+        f"s3://{athena.trino.bucket}/{PROD}/parquet/{SURVIVOR}/{prod_build.run_id}"
     assert prod_build.under(f"{PROD}/athena-results/dbt/")
     assert not [k for k in prod_build.keys if not k.startswith((f"{NS}/", f"{PROD}/"))]
