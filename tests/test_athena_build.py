@@ -262,7 +262,9 @@ def prod_build(athena, exports, second_build, tmp_path_factory) -> Snapshot:
     ingest(athena, PROD, exports)
     create_workgroups(athena, PROD)
     run_id, results = recover_build(athena, PROD, "prod", tmp_path_factory.mktemp("prod-work"),
-                                    select=[f"+{SURVIVOR}", f"+{SURVIVOR}_sleeplogdetails"])
+                                    # the range tests read the value_expectations seed
+                                    select=[f"+{SURVIVOR}", f"+{SURVIVOR}_sleeplogdetails",
+                                            "value_expectations"])
     return Snapshot(athena, PROD, results, run_id)
 
 
