@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint models check-models bench trino clean
+.PHONY: demo test lint actionlint models check-models bench trino clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check ingest tests scripts bench
+
+# Lint the CI/CD workflows (actionlint is built once with Go, cached in ~/.cache/recover).
+actionlint:
+	bash scripts/actionlint.sh --check
 
 # Regenerate the one-line model files and the models' YAML from the registry.
 models: $(STAMP)

@@ -2,7 +2,7 @@
 # Build the ingest Lambda's code folder (default deploy/build, the template's `Code: build/`):
 #   recover/                      the package (ingest/recover), without caches
 #   recover/registry/_recover__sources.yml  the registry, where registry.default_path() looks first
-#   yaml/ ...                     PyYAML for Linux x86_64 / CPython 3.11, pinned as in pyproject.toml
+#   yaml/ ...                     PyYAML for Linux x86_64 / CPython 3.13 (the template's python3.13), pinned as in pyproject.toml
 # boto3 comes with the Lambda runtime; awswrangler (with pandas, pyarrow) comes from the
 # AWS SDK for pandas layer (template parameter AwsSdkPandasLayerArn).
 #
@@ -28,7 +28,7 @@ find "$out" -name __pycache__ -type d -prune -exec rm -rf {} +
 cp "$root/models/staging/_recover__sources.yml" "$out/recover/registry/_recover__sources.yml"
 if [ "$deps" = 1 ]; then
   pyyaml="$(grep -o 'PyYAML==[0-9.]*' "$root/pyproject.toml")"
-  "$python" -m pip install --quiet --target "$out" --implementation cp --python-version 3.11 \
+  "$python" -m pip install --quiet --target "$out" --implementation cp --python-version 3.13 \
     --platform manylinux2014_x86_64 --only-binary=:all: "$pyyaml"
 fi
 echo "Lambda code in $out"

@@ -8,10 +8,10 @@
 {#- Engine-specific table settings of the curated tables (DuckDB: plain tables, exported to
     Parquet by `recover build`; Athena/Trino: Parquet partitioned by cohort; on Athena each build
     writes its own folder under the table's fixed prefix, recover_published_location()). -#}
-{% macro recover_curated_config() %}
+{% macro recover_curated_config(area='parquet') %}
     {%- if target.type == 'athena' -%}
         {{ config(format='parquet', partitioned_by=['cohort'], table_type='hive',
-                  external_location=recover_published_location(model.name)) }}
+                  external_location=recover_published_location(model.alias or model.name, area)) }}
     {%- elif target.type == 'trino' -%}
         {{ config(properties={'format': "'PARQUET'", 'partitioned_by': "ARRAY['cohort']"}) }}
     {%- endif -%}
@@ -22,14 +22,43 @@
 {{- recover_curated_config() -}}
 {%- set t = recover_layout(name) -%}
 {%- set upstream = ref(t.models.deduplicated) -%}
+{%- if path is none and t.derived | selectattr('rule', 'equalto', 'zip3') | list -%}
+    {%- set zip3 = ref('restricted_zip3') -%}  {#- a dependency dbt must see at parse time -#}
+{%- endif -%}
 {%- if not execute -%}
 select * from {{ upstream }}
 {%- elif path is none -%}
-{{ recover_parent_sql(t, upstream) }}
+{{ recover_with_history(t, upstream, recover_parent_sql(t, recover_changed_rows(upstream))) }}
 {%- else -%}
-{{ recover_child_sql(t, upstream, recover_child_layout(t, path)) }}
+{{ recover_with_history(t, upstream, recover_child_sql(t, recover_changed_rows(upstream), recover_child_layout(t, path))) }}
 {%- endif %}
 {% endmacro %}
+
+
+{#- The intermediate rows a build computed: all of them on a full build, on an incremental one
+    those of the keys its exports touched (macros/incremental.sql). -#}
+{% macro recover_changed_rows(upstream) -%}
+    {%- if recover_is_incremental() -%}
+        (select * from {{ upstream }} where _run_id = '{{ recover_run_id() }}') as changed_rows
+    {%- else -%}
+        {{ upstream }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A curated (or restricted) table from the rows of `sql`, computed from recover_changed_rows:
+    on an incremental build, plus the published rows of every key it did not touch. -#}
+{% macro recover_with_history(t, upstream, sql) -%}
+    {%- if recover_is_incremental() -%}
+{{ recover_untouched_rows(t['index'], '(select ' ~ recover_key_list(t) ~ ' from ' ~ upstream ~ " where _run_id = '" ~ recover_run_id() ~ "')") }}
+union all
+select * from (
+{{ sql }}
+) as recomputed
+    {%- else -%}
+{{ sql }}
+    {%- endif -%}
+{%- endmacro %}
 
 
 {% macro recover_parent_sql(t, upstream) %}
@@ -42,8 +71,11 @@ with current_rows as (
 final as (
 
     select
-        {%- for c in t.columns %}
+        {%- for c in t.columns if c.personal is none %}
         {{ adapter.quote(c.name) }},
+        {%- endfor %}
+        {%- for d in t.derived %}
+        {{ recover_derived(d) }} as {{ adapter.quote(d.name) }},
         {%- endfor %}
         {%- if t.subtyped %}
         {{ adapter.quote('Type') }},
@@ -95,9 +127,9 @@ outer_elements as (
 {#- The element columns of a child table: [(name, typed expression, text expression)]. The text
     is what the element holds at that path; a typed value that is NULL where the text is not is a
     failed cast (counted in cast_failures). -#}
-{% macro recover_child_values(a) %}
+{% macro recover_child_values(a, personal=false) %}
 {%- set out = [] -%}
-{%- if a.kind == 'offset_map' -%}
+{%- if a.kind == 'offset_map' and not personal -%}
     {%- set key_text = recover_object_key('element') -%}
     {%- set value_text = recover_json_text(recover_object_value('element'), []) -%}
     {%- do out.append((a.offset_column, recover_cast(key_text, 'bigint'), key_text)) -%}
@@ -106,11 +138,11 @@ outer_elements as (
     {%- else -%}
         {%- do out.append((a.value_column.name, recover_finite_double(value_text), value_text)) -%}
     {%- endif -%}
-{%- elif a.scalar_column -%}
+{%- elif a.scalar_column and not personal -%}
     {%- set text = recover_json_text('element.elem', []) -%}
     {%- do out.append((a.scalar_column.name, recover_cast(text, a.scalar_column.curated), text)) -%}
 {%- else -%}
-    {%- for c in a.element_columns -%}
+    {%- for c in a.element_columns if (c.personal is not none) == personal -%}
         {%- set text = recover_json_text('element.elem', c['keys']) -%}
         {%- do out.append((c.name, recover_cast(text, c.curated), text)) -%}
     {%- endfor -%}
@@ -119,7 +151,7 @@ outer_elements as (
 {% endmacro %}
 
 
-{% macro recover_child_sql(t, upstream, a) %}
+{% macro recover_child_sql(t, upstream, a, personal=false) %}
 {%- set keys = t.child_keys -%}
 {%- set rows = recover_child_from(t, upstream, a) -%}
 {%- set source_rel = rows.source -%}
@@ -142,7 +174,7 @@ elements as (
         {%- else %}
         cast(element.ord - 1 as bigint) as {{ adapter.quote('index') }},
         {%- endif %}
-        {%- for name, typed, text in recover_child_values(a) %}
+        {%- for name, typed, text in recover_child_values(a, personal) %}
         {{ typed }} as {{ adapter.quote(name) }},
         {%- endfor %}
         {{ source_rel }}.cohort
@@ -151,4 +183,33 @@ elements as (
 )
 
 select * from elements
+{% endmacro %}
+
+
+{#- The restricted table of a data type (or of one of its child tables): the key columns and the
+    fields the registry classifies as personal data (`dictionary` ... `personal`), in schema
+    `{ns}_restricted` under the curated table's name, so that access is granted separately. -#}
+{% macro recover_restricted(name, path=none) %}
+{{- recover_curated_config('restricted') -}}
+{%- set t = recover_layout(name) -%}
+{%- set upstream = ref(t.models.deduplicated) -%}
+{%- if not execute -%}
+select * from {{ upstream }}
+{%- elif path is none -%}
+{%- set sql -%}
+select
+    {%- for k in t['index'] %}
+    {{ adapter.quote(k) }},
+    {%- endfor %}
+    {%- for c in t.columns if c.personal is not none %}
+    {{ adapter.quote(c.name) }},
+    {%- endfor %}
+    cohort
+from {{ recover_changed_rows(upstream) }}
+where not _is_deleted
+{%- endset -%}
+{{ recover_with_history(t, upstream, sql) }}
+{%- else -%}
+{{ recover_with_history(t, upstream, recover_child_sql(t, recover_changed_rows(upstream), recover_child_layout(t, path), personal=true)) }}
+{%- endif %}
 {% endmacro %}

@@ -6,6 +6,8 @@
     {%- do recover_check_namespace() -%}
     {%- if custom_schema_name is none and target.type == 'athena' -%}
         {{ target.schema | trim }}_candidate
+    {%- elif custom_schema_name == 'restricted' and target.type == 'athena' -%}
+        {{ target.schema | trim }}_restricted_candidate
     {%- elif custom_schema_name is none -%}
         {{ target.schema | trim }}
     {%- else -%}

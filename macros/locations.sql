@@ -3,12 +3,13 @@
     s3://{bucket}/{ns}/parquet/{table}/{run_id}/   a table readers see, one folder per build:
                                                    the build writes it in the candidate schema,
                                                    publishing points {ns}.{table} at it
+    s3://{bucket}/{ns}/restricted/{table}/{run_id}/  personal data (schema {ns}_restricted)
     s3://{bucket}/{ns}/work/...                    staging helpers and intermediate tables
     s3://{bucket}/{ns}/raw/...                     the ingest's, never touched by dbt
   The run id is recover build's (RECOVER_RUN_ID); plain dbt writes `dbt-{invocation_id}`.
 -#}
-{% macro recover_published_location(table) -%}
-    {{- 's3://' ~ env_var('RECOVER_BUCKET', 'unset') ~ '/' ~ target.schema ~ '/parquet/' ~ table ~ '/'
+{% macro recover_published_location(table, area='parquet') -%}
+    {{- 's3://' ~ env_var('RECOVER_BUCKET', 'unset') ~ '/' ~ target.schema ~ '/' ~ area ~ '/' ~ table ~ '/'
         ~ env_var('RECOVER_RUN_ID', 'dbt-' ~ invocation_id) ~ '/' -}}
 {%- endmacro %}
 

@@ -2,7 +2,8 @@
   The local raw tables (on-run-start): on the DuckDB target, schema `{ns}_raw` gets one view per
   registry data type over the raw files of the *committed* exports only, listed from their
   commit records ({lake}/{ns}/raw/_exports/{cohort}/{export}.json; recover/ingest/commits.py):
-  an export that is still landing, or whose ingest died, is invisible. Columns:
+  an export that is still landing, or whose ingest died, is invisible; an incremental build
+  (macros/incremental.sql) lists only the exports of its scope. Columns:
     line       one line of the raw NDJSON, as text (staging parses it)
     filename   the raw file's path
     cohort     from its `cohort=` folder
@@ -25,11 +26,15 @@
 {%- set files = {} -%}
 {%- if run_query("select count(*) from glob(" ~ recover_sql_literal(records) ~ ")").rows[0][0] > 0 -%}
     {%- set listed = run_query(
-        "select m.data_type, m.key from (select unnest(members) as m from read_json("
-        ~ recover_sql_literal(records) ~ ", format = 'auto', "
-        ~ "columns = {'members': 'STRUCT(data_type VARCHAR, key VARCHAR)[]'})) order by 1, 2") -%}
-    {%- for data_type, key in listed.rows -%}
-        {%- do files.setdefault(data_type, []).append(lake ~ '/' ~ key) -%}
+        "select cohort, export_id, m.data_type, m.key from (select cohort, export_id, "
+        ~ "unnest(members) as m from read_json(" ~ recover_sql_literal(records) ~ ", "
+        ~ "format = 'auto', columns = {'cohort': 'VARCHAR', 'export_id': 'VARCHAR', "
+        ~ "'members': 'STRUCT(data_type VARCHAR, key VARCHAR)[]'})) order by 3, 4") -%}
+    {%- set scope = recover_scope() -%}
+    {%- for cohort, export_id, data_type, key in listed.rows -%}
+        {%- if scope is none or (cohort ~ '/' ~ export_id) in scope -%}
+            {%- do files.setdefault(data_type, []).append(lake ~ '/' ~ key) -%}
+        {%- endif -%}
     {%- endfor -%}
 {%- endif -%}
 {%- do run_query('create schema if not exists ' ~ adapter.quote(ns ~ '_raw')) -%}

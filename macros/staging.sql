@@ -31,6 +31,7 @@ with source as (
     {#- hidden columns such as Trino/Athena's "$path" only exist on the table itself -#}
     select line, {{ recover_raw_path() }} as _source_path, cohort, export as _export
     from {{ src }}
+    where {{ recover_scope_filter() }}
 
 ),
 

@@ -4,16 +4,20 @@
   environment at it (tests/support/moto_server.py).
 * `s3` / `glue`: boto3 clients on it, with the input and data buckets of the AWS tests created.
 * `cli`: run `recover ...` in-process, as the command line does, and capture its output.
+* `lambda_code` / `deployment`: the Lambda code folder (package.sh, once), and the shared stack
+  deployed on the moto server (tests/support/deployed.py), for the `pipeline` tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import boto3
 import pytest
 from recover import cli as recover_cli
 
+from tests.support import deployed
 from tests.support.moto_server import aws, moto_server  # noqa: F401 - fixtures
 
 INPUT = "input-bucket"  # the AWS tests' export delivery bucket
@@ -47,3 +51,14 @@ def cli(capsys) -> Callable[..., tuple[int, str, str]]:
         return code, out, err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def lambda_code(tmp_path_factory) -> Path:
+    return deployed.package_lambda(tmp_path_factory.mktemp("lambda") / "build")
+
+
+@pytest.fixture
+def deployment(aws, lambda_code) -> deployed.Deployment:  # noqa: F811
+    """The shared stack of environment `test`, deployed on an empty moto server."""
+    return deployed.deploy_shared(boto3.Session(), lambda_code)

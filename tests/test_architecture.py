@@ -96,3 +96,11 @@ def test_the_lambda_path_imports_neither_duckdb_nor_dbt():
     code = ("import sys, recover.aws.lambda_handler, recover.aws.s3_sink, recover.aws.glue_catalog; "
             "sys.exit(any(m.split('.')[0] in ('duckdb', 'dbt') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_trigger_and_reconcile_lambdas_need_no_layer():
+    """They run without the AWS SDK for pandas layer: boto3 (in the runtime) and our package."""
+    code = ("import sys, recover.aws.build_trigger, recover.aws.reconcile; "
+            "sys.exit(any(m.split('.')[0] in ('awswrangler', 'pandas', 'pyarrow', 'duckdb', 'dbt') "
+            "for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -63,6 +63,12 @@ def curated() -> list[str]:
 
 SEEDS = ("value_expectations", "data_types")
 CANDIDATE = f"{NS}_candidate"
+RESTRICTED = f"{NS}_restricted"  # personal data: its own schema and prefix, published alike
+
+
+def databases(ns: str) -> tuple[str, ...]:
+    return (ns, f"{ns}_candidate", f"{ns}_restricted", f"{ns}_restricted_candidate",
+            f"{ns}_staging", f"{ns}_intermediate")
 
 
 # --- the namespace's life ---------------------------------------------------------------------
@@ -85,7 +91,7 @@ class Snapshot:
             self.keys.update({o["Key"]: o["ETag"] for o in page.get("Contents", [])})
         self.tables: dict[str, dict[str, dict]] = {}
         self.partitions: dict[tuple[str, str], list[dict]] = {}
-        for db in (ns, f"{ns}_candidate", f"{ns}_staging", f"{ns}_intermediate"):
+        for db in databases(ns):
             try:
                 found = glue.get_paginator("get_tables").paginate(
                     DatabaseName=db).build_full_result()["TableList"]
@@ -211,7 +217,7 @@ def ingested(athena, exports) -> Snapshot:
     ingest(athena, NS, exports)
     create_workgroups(athena, NS)
     snap = Snapshot(athena, NS, None)
-    snap.actions_mark = len(athena.trino.moto.actions())
+    snap.actions_mark, snap.calls_mark = len(athena.trino.moto.actions()), len(athena.calls())
     return snap
 
 
@@ -258,7 +264,7 @@ def second_build(athena, failed_run, workdir) -> Snapshot:
     run_id, results = recover_build(athena, NS, "namespace", workdir,
                                     exclude=["test_type:data"])
     snap = Snapshot(athena, NS, results, run_id)
-    snap.actions_mark = len(athena.trino.moto.actions())
+    snap.actions_mark, snap.calls_mark = len(athena.trino.moto.actions()), len(athena.calls())
     return snap
 
 
@@ -303,7 +309,9 @@ def test_the_first_build_runs_every_model_seed_and_test_and_publishes(first_buil
     assert counts["model"] >= 100 and counts["test"] > 150 and counts["seed"] == len(SEEDS)
     published = set(first_build.tables[NS])
     assert set(curated()) | set(SEEDS) | {"record_counts", "cast_failures"} <= published
-    assert not first_build.tables[CANDIDATE]  # candidates leave the catalog once published
+    assert first_build.tables[RESTRICTED]
+    # candidates leave the catalog once published
+    assert not first_build.tables[CANDIDATE] and not first_build.tables[f"{RESTRICTED}_candidate"]
     assert first_build.manifest["run_id"] == first_build.run_id
     rules = {q["rule"] for q in athena.queries()}
     # seeds (CSV upload + OpenCSVSerde table), views, CTAS, dbt-athena's classification ALTER
@@ -343,8 +351,9 @@ def test_a_failed_build_changes_nothing_readers_see(failed_run, first_build, ath
     assert "HIVE_WRITER_CLOSE_ERROR" in messages[PARTIAL]
     # not published: every table readers see is the first build's, untouched
     assert failed_run.manifest == first_build.manifest
-    assert {t: failed_run.location(NS, t) for t in failed_run.tables[NS]} == \
-        {t: first_build.location(NS, t) for t in first_build.tables[NS]}
+    for db in (NS, RESTRICTED):
+        assert {t: failed_run.location(db, t) for t in failed_run.tables[db]} == \
+            {t: first_build.location(db, t) for t in first_build.tables[db]}
     union = "\nunion all\n".join(f"select '{t}' as t, count(*) as n from \"{NS}\".\"{t}\""
                                  for t in curated())
     counts = dict(athena.query(union, database=NS, workgroup=f"recover-{NS}"))
@@ -378,15 +387,20 @@ def test_record_counts_keep_the_history_of_published_builds(second_build, first_
     assert set(runs) == {first_build.run_id, second_build.run_id}  # not the failed one's
 
 
-def readme_iam(service: str) -> set[str]:
-    """The actions README's "IAM for a namespace run" lists for ``service`` (Glue, Athena)."""
-    text = (ROOT / "README.md").read_text()
-    section = text.split("IAM for a namespace run", 1)[1].split("* **Offline checks**", 1)[0]
-    bullet = re.search(rf"\* {service}: (.*?)(?=\n  \* |\Z)", section, re.DOTALL).group(1)
-    names = set()
-    for name in re.findall(r"`([A-Za-z]+(?:\(s\))?)`", bullet):
-        names |= {name[:-3], name[:-3] + "s"} if name.endswith("(s)") else {name}
-    return names
+def runner_actions(service: str) -> set[str]:
+    """The ``service`` actions deploy/template.yaml's RunnerRole (the build identity) allows."""
+    from cfnlint.decode import decode
+
+    template, problems = decode(str(ROOT / "deploy" / "template.yaml"))
+    assert not problems, problems
+    role = template["Resources"]["RunnerRole"]["Properties"]
+    actions: set[str] = set()
+    for policy in role["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if statement["Effect"] == "Allow":
+                found = statement["Action"]
+                actions |= {found} if isinstance(found, str) else set(found)
+    return {a.split(":", 1)[1] for a in actions if a.startswith(f"{service}:")}
 
 
 # Glue calls of Trino's metastore client that Athena's engine does not make: Trino clears and
@@ -397,17 +411,22 @@ TRINO_ONLY_GLUE_ACTIONS = {"GetColumnStatisticsForTable", "GetColumnStatisticsFo
                            "UpdateColumnStatisticsForTable", "UpdateColumnStatisticsForPartition"}
 
 
-def test_the_glue_actions_the_builds_needed_are_in_the_readme_iam_list(ingested, second_build,
-                                                                       athena):
+def test_the_aws_actions_the_builds_needed_are_in_the_runner_role(ingested, second_build,
+                                                                  athena):
     """Everything `recover build` (dbt-athena, publishing), Athena's Hive DDL and its engine did
-    in Glue runs with the build identity's permissions on AWS: README's IAM list must cover it."""
+    in Glue, and every Athena operation dbt called, runs with the build identity's permissions
+    on AWS: deploy/template.yaml's RunnerRole must allow it (moto and the endpoint log them)."""
     actions = athena.trino.moto.actions()[ingested.actions_mark:second_build.actions_mark]
     glue = {a for service, a, _ in actions if service == "glue"}
     assert {"CreateTable", "GetTable", "DeleteTable", "UpdateTable", "GetTableVersions",
-            "DeleteTableVersion", "BatchCreatePartition"} <= glue
-    missing = glue - readme_iam("Glue") - TRINO_ONLY_GLUE_ACTIONS
-    assert not missing, f"README's IAM list lacks Glue actions the build used: {missing}"
+            "DeleteTableVersion", "BatchCreatePartition", "BatchUpdatePartition"} <= glue
+    missing = glue - runner_actions("glue") - TRINO_ONLY_GLUE_ACTIONS
+    assert not missing, f"RunnerRole lacks Glue actions the build used: {missing}"
     assert {s for s, _, _ in actions} <= {"glue", "sts"}  # STS: GetCallerIdentity (no IAM)
+    calls = athena.calls()[ingested.calls_mark:second_build.calls_mark]
+    used = {c["operation"] for c in calls if c.get("workgroup") in (None, f"recover-{NS}-dbt")}
+    assert {"StartQueryExecution", "GetQueryExecution", "GetQueryResults", "GetWorkGroup"} <= used
+    assert not used - runner_actions("athena"), used - runner_actions("athena")
 
 
 # --- 3. the location contract --------------------------------------------------------------------
@@ -418,12 +437,14 @@ def test_glue_locations_follow_the_lake_layout_contract(step, request, athena):
     snap: Snapshot = request.getfixturevalue(step)
     bucket = athena.trino.bucket
     # what readers see: one folder per build under the table's fixed prefix, as the manifest says
-    for name in snap.tables[NS]:
-        location = snap.location(NS, name)
-        folder = "[0-9a-f-]{36}" if name in SEEDS else snap.run_id  # seeds: s3_data_naming
-        assert re.fullmatch(rf"s3://{bucket}/{NS}/parquet/{name}/{folder}", location), name
-        assert norm(snap.manifest["tables"][name]) == location
-        assert snap.tables[NS][name]["TableType"] == "EXTERNAL_TABLE"
+    for db, area in ((NS, "parquet"), (RESTRICTED, "restricted")):
+        for name in snap.tables[db]:
+            location = snap.location(db, name)
+            folder = "[0-9a-f-]{36}" if name in SEEDS else snap.run_id  # seeds: s3_data_naming
+            assert re.fullmatch(rf"s3://{bucket}/{NS}/{area}/{name}/{folder}", location), name
+            label = name if db == NS else f"{db}.{name}"
+            assert norm(snap.manifest["tables"][label]) == location
+            assert snap.tables[db][name]["TableType"] == "EXTERNAL_TABLE"
     for (db, name), parts in snap.partitions.items():
         base = snap.location(db, name)
         assert [k["Name"] for k in snap.tables[db][name]["PartitionKeys"]] == ["cohort"]
@@ -441,9 +462,10 @@ def test_glue_locations_follow_the_lake_layout_contract(step, request, athena):
 @pytest.mark.parametrize("step", ["first_build", "second_build"])
 def test_s3_holds_only_the_namespace_prefixes_and_no_orphans(step, request, ingested):
     snap: Snapshot = request.getfixturevalue(step)
-    allowed = tuple(f"{NS}/{p}/" for p in ("raw", "parquet", "work", "athena-results"))
+    allowed = (*(f"{NS}/{p}/" for p in ("raw", "parquet", "restricted", "work", "runs")),
+               f"athena-results/{NS}/")
     outside = [k for k in snap.keys if not k.startswith(allowed)
-               and not k.startswith(f"{PROD}/")]
+               and not k.startswith((f"{PROD}/", f"athena-results/{PROD}/"))]
     assert not outside, outside[:5]
     assert not snap.under(f"{NS}/tmp/")
     # raw: untouched by dbt and publishing, byte for byte
@@ -454,14 +476,15 @@ def test_s3_holds_only_the_namespace_prefixes_and_no_orphans(step, request, inge
              *(t["StorageDescriptor"]["Location"] for t in snap.tables[f"{NS}_intermediate"]
                .values())]
     prefixes = tuple(norm(h).split("/", 3)[3] + "/" for h in homes)
-    data = {**snap.under(f"{NS}/parquet/"), **snap.under(f"{NS}/work/")}
+    data = {**snap.under(f"{NS}/parquet/"), **snap.under(f"{NS}/restricted/"),
+            **snap.under(f"{NS}/work/")}
     orphans = [k for k in data if not k.startswith(prefixes)
                and k != f"{NS}/parquet/_published.json"]
     assert not orphans, orphans[:5]
     # query results: Athena's files, named by query id, under the workgroups' locations
-    results = snap.under(f"{NS}/athena-results/")
+    results = snap.under(f"athena-results/{NS}/")
     assert results and all(re.fullmatch(
-        rf"{NS}/athena-results/(dbt/)?[0-9a-f-]{{36}}(\.csv|\.txt|-manifest\.csv)", k)
+        rf"athena-results/{NS}/(dbt/)?[0-9a-f-]{{36}}(\.csv|\.txt|-manifest\.csv)", k)
         for k in results)
 
 
@@ -493,7 +516,7 @@ def test_model_and_column_descriptions_reach_glue(second_build, workdir):
     nodes = {n["name"]: n for n in manifest["nodes"].values()
              if n["resource_type"] in ("model", "seed")}
     checked = 0
-    for db in (NS, f"{NS}_staging", f"{NS}_intermediate"):
+    for db in (NS, RESTRICTED, f"{NS}_staging", f"{NS}_intermediate"):
         for name, t in second_build.tables[db].items():
             node = nodes[name]
             if node["description"]:
@@ -553,5 +576,6 @@ def test_the_prod_target_builds_and_publishes_namespace_main(prod_build, athena)
     assert kinds(prod_build.results).get("test", 0) > 3
     assert prod_build.location(PROD, SURVIVOR) == \
         f"s3://{athena.trino.bucket}/{PROD}/parquet/{SURVIVOR}/{prod_build.run_id}"
-    assert prod_build.under(f"{PROD}/athena-results/dbt/")
-    assert not [k for k in prod_build.keys if not k.startswith((f"{NS}/", f"{PROD}/"))]
+    assert prod_build.under(f"athena-results/{PROD}/dbt/")
+    assert not [k for k in prod_build.keys if not k.startswith(
+        (f"{NS}/", f"{PROD}/", f"athena-results/{NS}/", f"athena-results/{PROD}/"))]

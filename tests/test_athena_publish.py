@@ -112,3 +112,18 @@ def test_leftover_candidates_are_removed_from_the_catalog_but_their_data_stays(c
     assert athena_publish.clear_candidates(boto3.Session(), NS) == ["dataset_a", "record_counts"]
     assert glue.get_tables(DatabaseName=f"{NS}_candidate")["TableList"] == []
     assert s3.get_object(Bucket=DATA, Key=f"{NS}/parquet/dataset_a/run1/cohort=adults_v1/part-0.parquet")
+
+
+def test_the_restricted_schema_is_published_into_its_own_database(clients):
+    glue, s3 = clients
+    candidate_build(glue, s3, "run1")
+    glue.create_database(DatabaseInput={"Name": f"{NS}_restricted_candidate"})
+    location = f"s3://{DATA}/{NS}/restricted/dataset_a/run1/"
+    glue.create_table(DatabaseName=f"{NS}_restricted_candidate", TableInput={
+        "Name": "dataset_a", "TableType": "EXTERNAL_TABLE", "StorageDescriptor": storage(location),
+        "PartitionKeys": [{"Name": "cohort", "Type": "string"}]})
+    result = athena_publish.publish(boto3.Session(), DATA, NS, "run1")
+    assert result.tables[f"{NS}_restricted.dataset_a"] == location
+    table = glue.get_table(DatabaseName=f"{NS}_restricted", Name="dataset_a")["Table"]
+    assert table["StorageDescriptor"]["Location"] == location
+    assert glue.get_tables(DatabaseName=f"{NS}_restricted_candidate")["TableList"] == []

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from recover import lake as lake_ids
 from recover import registry
 from recover.build import build, dbt_env
 from recover.build.dbt_runner import PROJECT_DIR
@@ -36,10 +37,10 @@ def ingest_all(lake: Path, exports: list[Path]) -> None:
     ingest([str(p) for p in exports], lake, NS)
 
 
-def read_table(lake: Path, table: str) -> list[dict]:
+def read_table(lake: Path, table: str, schema: str = NS) -> list[dict]:
     con = duckdb.connect(str(lake / NS / "recover.duckdb"), read_only=True)
     try:
-        rel = con.sql(f'select * from "{NS}"."{table}"')
+        rel = con.sql(f'select * from "{schema}"."{table}"')
         return [dict(zip(rel.columns, row)) for row in rel.fetchall()]
     finally:
         con.close()
@@ -105,6 +106,41 @@ def test_dbt_unit_tests_pass(full_lake, tmp_path):
     assert len(unit) >= 8 and all(r["status"] == "pass" for r in unit)
 
 
+def test_dbt_source_freshness_reads_the_newest_export_of_each_raw_table(full_lake, series, tmp_path):
+    database = tmp_path / "fresh.duckdb"
+    shutil.copyfile(full_lake / NS / "recover.duckdb", database)
+    env = {**os.environ, **dbt_env(full_lake, NS), "RECOVER_DUCKDB": str(database)}
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "source", "freshness",
+         "--select", "source:recover_raw.FitbitSleepLogs", "--project-dir", str(PROJECT_DIR),
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        env=env, cwd=PROJECT_DIR, capture_output=True, text=True, check=False, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    (result,) = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
+    newest = max(lake_ids.export_id(p.name) for p in series)
+    assert result["max_loaded_at"].startswith(newest[:10])
+    age = dt.date.today() - dt.date.fromisoformat(newest[:10])
+    assert result["status"] == ("warn" if age.days > 8 else "pass")
+
+
+def test_descriptions_are_persisted_in_the_database_catalog(full_lake):
+    """persist_docs: the registry's descriptions reach the engine's catalog (Glue on Athena)."""
+    con = duckdb.connect(str(full_lake / NS / "recover.duckdb"), read_only=True)
+    try:
+        (table_comment,) = con.execute(
+            "select comment from duckdb_tables() where schema_name = ? and table_name = ?",
+            [NS, "dataset_fitbitsleeplogs"]).fetchone()
+        columns = dict(con.execute(
+            "select column_name, comment from duckdb_columns() where schema_name = ? "
+            "and table_name = ?", [NS, "dataset_fitbitsleeplogs"]).fetchall())
+    finally:
+        con.close()
+    dictionary = registry.load()["FitbitSleepLogs"].dictionary
+    assert table_comment.startswith(registry.load()["FitbitSleepLogs"].description)
+    assert columns["Duration"].startswith(dictionary["Duration"].description)
+    assert "millisecond" in columns["Duration"]
+
+
 def test_series_has_at_least_three_overlapping_exports_per_cohort(series):
     cohorts = {p.parent.name for p in series}
     assert cohorts == {"adults_v1", "pediatric_v1"}
@@ -123,6 +159,31 @@ def test_curated_table_matches_reference(full_lake, expected, table):
         diffs = {c for m, e in zip(missing, extra) for c, a, b in zip(columns, m, e) if a != b}
         pytest.fail(f"{table}: {len(actual)} rows vs {len(want)} expected; columns differing in "
                     f"the first mismatches: {sorted(diffs)}\nmissing: {missing[:1]}\nextra: {extra[:1]}")
+
+
+@pytest.mark.parametrize("table", layout.restricted_tables(registry.load()))
+def test_restricted_table_matches_reference(full_lake, expected, table):
+    actual = read_table(full_lake, table, schema=f"{NS}_restricted")
+    columns = list(actual[0]) if actual else []
+    assert actual, table
+    assert as_multiset(actual, columns) == as_multiset(expected[table], columns), table
+
+
+def test_no_personal_column_is_in_the_analysts_schema(full_lake):
+    reg = registry.load()
+    con = duckdb.connect(str(full_lake / NS / "recover.duckdb"), read_only=True)
+    try:
+        public = {(t, c) for t, c in con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = ?",
+            [NS]).fetchall()}
+    finally:
+        con.close()
+    for dtype in reg.primary():
+        t = layout.table_layout(dtype)
+        personal = {(t.models.parent, c.name) for c in t.personal_columns}
+        personal |= {(c.table, e.name) for c in t.children for e in c.personal_columns}
+        assert not personal & public, dtype.name
+    assert ("dataset_enrolledparticipants", "BirthYear") in public
 
 
 def test_every_data_type_has_rows(full_lake, expected):
@@ -189,3 +250,31 @@ def test_an_empty_lake_still_yields_every_table_empty(tmp_path):
     for table in all_tables():
         assert read_table(lake, table) == []
     shutil.rmtree(lake)
+
+
+def test_export_freshness_names_each_cohorts_newest_export(full_lake, series):
+    rows = {r["cohort"]: r for r in read_table(full_lake, "export_freshness")}
+    newest = {}
+    for path in series:
+        export = lake_ids.export_id(path.name)
+        newest[path.parent.name] = max(newest.get(path.parent.name, ""), export)
+    assert {c: r["last_export"] for c, r in rows.items()} == newest
+    for row in rows.values():
+        assert row["last_export_date"] == dt.date.fromisoformat(row["last_export"][:10])
+        assert row["days_before_build"] == (dt.date.today() - row["last_export_date"]).days
+
+
+def test_a_named_selector_builds_only_its_tables_and_their_parents(tmp_path, series, expected):
+    lake = tmp_path / "lake"
+    ingest_all(lake, series)
+    result = build(lake, NS, selector="fitbit")
+    assert result.ok, result.failures
+    run = max((lake / NS / "runs").iterdir())
+    results = json.loads((run / "run_results.json").read_text())["results"]
+    models = {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")}
+    assert "dataset_fitbitsleeplogs" in models and "stg_recover__fitbit_sleep_logs" in models
+    assert not any("garmin" in m or "healthkit" in m for m in models), sorted(models)
+    want = expected["dataset_fitbitsleeplogs"]
+    actual = read_table(lake, "dataset_fitbitsleeplogs")
+    columns = list(actual[0])
+    assert as_multiset(actual, columns) == as_multiset(want, columns)

@@ -46,6 +46,9 @@ DAILY_DATA = lines(
 PARTICIPANTS_DATA = lines(
     {"ParticipantIdentifier": "p1", "participantid": "lower-case key",
      "CustomFields": {"MobilePhone": "555-0100", "Site": "A"}},
+    b'{"ParticipantIdentifier": "p2", "FirstName": "Ada",',  # malformed, holds a name
+    {"ParticipantIdentifier": "p3"},
+    {"ParticipantIdentifier": "p4"},
 )
 
 
@@ -94,13 +97,20 @@ def test_a_member_mostly_rejected_fails_the_build_and_nothing_is_published(lake,
 
 def test_rejected_lines_are_listed_with_member_line_number_reason_and_text(tolerant):
     rows = query(tolerant, f"select data_type, member, line_number, error, text, cohort "
-                           f"from {NS}.rejected_records order by line_number")
+                           f"from {NS}.rejected_records where data_type = 'FitbitSleepLogs' "
+                           "order by line_number")
     assert rows == [
         ("FitbitSleepLogs", "FitbitSleepLogs_20230112-20230114", 2, "not valid JSON",
          '{"ParticipantIdentifier": "p1", "LogId": ', "adults_v1"),
         ("FitbitSleepLogs", "FitbitSleepLogs_20230112-20230114", 4, "not a JSON object",
          "[1, 2, 3]", "adults_v1"),
     ]
+
+
+def test_a_rejected_line_of_a_type_holding_personal_data_is_withheld(tolerant):
+    (text,) = query(tolerant, f"select text from {NS}.rejected_records "
+                              "where data_type = 'EnrolledParticipants'")[0]
+    assert "Ada" not in text and text.startswith("(withheld")
 
 
 def test_the_rest_of_the_data_type_builds(tolerant):
@@ -132,6 +142,9 @@ def test_unknown_fields_and_other_spellings_are_reported_in_schema_drift(toleran
         ("EnrolledParticipants", "participantid"): (1, "string"),  # ParticipantID in another case
         ("EnrolledParticipants", "CustomFields.MobilePhone"): (1, "string"),
     }
+    # text may be personal data: only its length is kept
+    assert query(tolerant, f"select example_value from {NS}.schema_drift "
+                           "where path = 'CustomFields.MobilePhone'") == [("(text, 8 characters)",)]
 
 
 def test_the_warn_tests_report_rejected_records_and_drift(tolerant):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from recover import registry
-from recover.registry import Array, DataType, JsonString, OffsetMap, Scalar, Struct
+from recover.registry import Array, DataType, JsonString, OffsetMap, Scalar, Struct, model
 
 REPO_FILE = Path(__file__).resolve().parents[1] / "models" / "staging" / "_recover__sources.yml"
 NUMERIC = {"bigint", "double"}
@@ -100,6 +100,33 @@ def test_every_type_has_a_one_line_description(reg):
     for dt in reg.types.values():
         assert dt.description, dt.name
         assert "\n" not in dt.description
+
+
+def test_every_field_path_has_a_dictionary_entry(reg):
+    """A field cannot land without a description and a decision on personal data."""
+    missing = [(dt.name, path) for dt in reg.types.values()
+               for path, _spec in model.field_paths(dt.fields) if path not in dt.dictionary]
+    assert missing == []
+    assert all(doc.description for dt in reg.types.values() for doc in dt.dictionary.values())
+
+
+def test_direct_identifiers_of_enrolled_participants_are_classified(reg):
+    docs = reg["EnrolledParticipants"].dictionary
+    for field in ("EmailAddress", "FirstName", "MiddleName", "LastName", "DateOfBirth", "PostalCode"):
+        assert docs[field].personal == "direct", field
+    assert docs["ParticipantIdentifier"].personal is None
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("{Nope: {description: x}}", "not a field path"),
+    ("{Steps: {description: x, personal: maybe}}", "personal must be one of"),
+    ("{Steps: {text: x}}", "expected a description"),
+])
+def test_dictionary_mistakes_are_refused(tmp_path, entry, message):
+    path = write_registry(tmp_path, "Steps: string as bigint\n")
+    path.write_text(path.read_text() + f"          dictionary: {entry}\n")  # a meta key
+    with pytest.raises(registry.RegistryError, match=message):
+        registry.load(path)
 
 
 def test_lookup_of_unknown_type_raises_key_error(reg):

@@ -20,6 +20,11 @@ COMMANDS = {
     "demo": ("recover.commands.demo", "synthetic exports -> ingest -> build -> summary, on the local target"),
     "status": ("recover.commands.status", "the exports of a namespace (committed, partial) and its published build"),
     "registry": ("recover.commands.registry", "registry tools: `suggest` entries for unknown JSON paths"),
+    "deploy": ("recover.commands.deploy", "deploy the shared stack, or a namespace's stack and artifacts, on AWS"),
+    "teardown": ("recover.commands.teardown", "remove a namespace from AWS: stack, prefixes, databases, workgroups"),
+    "backfill": ("recover.commands.backfill", "submit the exports missing from a namespace's raw zone to its queue"),
+    "namespace": ("recover.commands.namespace", "the namespace a git ref or branch deploys to"),
+    "integration-run": ("recover.commands.integration_run", "CI: recent exports into a namespace, wait for its build, compare with main"),
 }
 
 DESCRIPTION = "RECOVER data pipeline: exports -> raw zone -> curated Parquet tables."

@@ -2,26 +2,20 @@
     strings, per data type and column: the raw zone keeps them; this table makes them visible.
     Counted on the rows that feed the curated tables: the de-duplicated rows (a NULL there is
     what an analyst meets) and the elements of their child tables (`{table}.{column}`: array
-    fields and Garmin offset-map keys and values), and on the `_Deleted` tables' rows. Reading
-    the intermediate tables, not the staging views, keeps the raw zone to one JSON parse for the
-    data. -#}
+    fields and Garmin offset-map keys and values), and the deleted keys of the `_Deleted` types.
+    Every intermediate row carries its own failures (`_cast_failures`, and
+    `_child_cast_failures` computed with the row, macros/deduplicate.sql), so this reads no JSON. -#}
 {% macro recover_cast_failures() %}
 {{ recover_published_config() }}
 {%- set parts = [] -%}
 {%- for name in recover_registry()['types'] -%}
     {%- set t = recover_layout(name) -%}
-    {%- if t.deleted_of -%}
-        {%- set rel = ref(t.models.staging) -%}
-    {%- else -%}
-        {%- set rel = ref(t.models.deduplicated) -%}
-    {%- endif -%}
+    {%- set rel = ref(t.models.deduplicated) -%}
     {%- do parts.append("select '" ~ name ~ "' as data_type, _cast_failures, _source_file from "
                         ~ rel ~ " where _cast_failures is not null") -%}
-    {%- if not t.deleted_of -%}
-        {%- for a in t.children -%}
-            {%- set part = recover_child_cast_failures(t, rel, a) -%}
-            {%- if part | trim -%}{%- do parts.append(part) -%}{%- endif -%}
-        {%- endfor -%}
+    {%- if t.children -%}
+        {%- do parts.append("select '" ~ name ~ "' as data_type, _child_cast_failures, _source_file from "
+                            ~ rel ~ " where _child_cast_failures is not null and not _is_deleted") -%}
     {%- endif -%}
 {%- endfor %}
 with failures as (
@@ -45,11 +39,11 @@ group by data_type, failed_column
 {% endmacro %}
 
 
-{#- The failed casts of one child table's elements, as (data_type, _cast_failures, _source_file)
-    rows; empty when every element column is text (nothing can fail). -#}
+{#- The failed casts of one child table's elements, per row of `upstream` that is not deleted:
+    (index fields, _cast_failures) rows; empty when every element column is text. -#}
 {% macro recover_child_cast_failures(t, upstream, a) -%}
 {%- set checks = [] -%}
-{%- for name, typed, text in recover_child_values(a) -%}
+{%- for name, typed, text in recover_child_values(a) + recover_child_values(a, true) -%}
     {%- if typed | trim != text | trim -%}
         {%- do checks.append("case when " ~ text ~ " is not null and " ~ typed ~ " is null then '"
                              ~ a.table ~ "." ~ name ~ "' end") -%}
@@ -57,9 +51,9 @@ group by data_type, failed_column
 {%- endfor -%}
 {%- if checks -%}
 {%- set rows = recover_child_from(t, upstream, a) -%}
-select '{{ t.name }}' as data_type, _cast_failures, _source_file from (
+select {{ recover_key_list(t) }}, _cast_failures from (
     with {{ rows.ctes }}
-    select {{ rows.source }}._source_file,
+    select {{ recover_key_list(t, rows.source ~ '.') }},
            nullif(concat_ws(',', {{ checks | join(', ') }}), '') as _cast_failures
     {{ rows['from'] }}
 ) as {{ adapter.quote('failures_' ~ a.table) }}

@@ -54,11 +54,12 @@ with profile as (
 select
     data_type,
     path,
-    records,
-    export as first_export,
-    last_export,
-    text as example_value,
-    value_kind
+    sum(records) as records,
+    min(export) as first_export,
+    max(export) as last_export,
+    min(text) as example_value,
+    max(value_kind) as value_kind
 from profile
 where fact = 'path'
+group by data_type, path
 {% endmacro %}

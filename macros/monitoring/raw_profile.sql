@@ -5,8 +5,10 @@
                       export_end_date of its name, and the scan position of its first line
     fact = 'reject'   per line that is not a JSON object (blank lines excepted): its scan
                       position, the reason and its first 1 KB
-    fact = 'path'     per JSON path present in the data but not in the registry: records holding
-                      it, first and last export, an example value and its JSON kind
+    fact = 'path'     per JSON path present in the data but not in the registry, and export:
+                      records holding it, an example value and its JSON kind
+  Every fact belongs to one export (`cohort`, `export`), so an incremental build keeps the
+  published facts of the other exports and profiles only the new ones.
   record_counts (READ, REJECTED), rejected_records and schema_drift read it. Staging parses the
   same lines for the data; this is the one other pass over the raw zone per build.
   Paths are checked on the record and on every object the registry declares (structs, and the
@@ -20,6 +22,11 @@
     {%- do names.append(name) -%}
     {%- if t.deletions %}{% do names.append(t.deletions.name) %}{% endif -%}
 {%- endfor -%}
+{%- if recover_is_incremental() %}
+{#- the published facts of the exports outside this build's scope (macros/incremental.sql) -#}
+select * from {{ recover_previous() }} where not {{ recover_scope_filter() }}
+union all
+{%- endif %}
 {%- for name in names %}
 {%- set t = recover_layout(name) %}
 select * from (
@@ -41,6 +48,7 @@ with lines as {{ recover_materialized() }} (
         {{ recover_raw_row() }} as row_in_scan,
         {{ recover_line_problem('line') }} as problem
     from {{ src }}
+    where {{ recover_scope_filter() }}
 
 ),
 
@@ -60,7 +68,7 @@ files as (
 
 unknown as (
 
-    select export, {{ recover_unknown_fields('u') }}
+    select cohort, export, {{ recover_unknown_fields('u') }}
     from lines
     {{ recover_unnest_unknown_paths('line', t.objects, 'u') }}
     where problem is null
@@ -71,13 +79,15 @@ paths as (
 
     select
         path,
+        cohort,
+        export,
         count(*) as records,
-        min(export) as first_export,
-        max(export) as last_export,
-        min(substr(value_text, 1, 200)) as example_value,
+        {#- text may be personal data: only the example's length is kept -#}
+        min(case when value_text like '"%' then '(text, ' || cast(length(value_text) - 2 as varchar) || ' characters)'
+                 else substr(value_text, 1, 200) end) as example_value,
         max(value_kind) as value_kind
     from unknown
-    group by path
+    group by path, cohort, export
 
 )
 
@@ -93,14 +103,20 @@ union all
 select
     '{{ t.name }}', 'reject', source_path, cohort, export, cast(null as timestamp),
     cast(null as bigint), cast(null as bigint), cast(row_in_scan as bigint), problem,
-    substr(line, 1, 1024), cast(null as varchar), cast(null as varchar), cast(null as varchar)
+    {%- if t.restricted %}
+    {#- the line may hold this type's personal data: the raw zone keeps it -#}
+    '(withheld: {{ t.name }} holds personal data; see the raw file at this line)',
+    {%- else %}
+    substr(line, 1, 1024),
+    {%- endif %}
+    cast(null as varchar), cast(null as varchar), cast(null as varchar)
 from lines
 where problem is not null and problem <> 'blank line'
 union all
 select
-    '{{ t.name }}', 'path', cast(null as varchar), cast(null as varchar), first_export,
+    '{{ t.name }}', 'path', cast(null as varchar), cohort, export,
     cast(null as timestamp), cast(records as bigint), cast(null as bigint), cast(null as bigint),
-    cast(null as varchar), example_value, path, last_export, value_kind
+    cast(null as varchar), example_value, path, export, value_kind
 from paths
 {%- endmacro %}
 
@@ -175,11 +191,16 @@ from paths
 {%- endmacro %}
 
 
-{#- The JSON kind of a JSON text: object, array, string, boolean, null, int, double. -#}
+{#- The JSON kind of a JSON text: object, array, boolean, null, int, double, or for strings
+    string_timestamp / string_date / string_int (ISO date-time, date, integer text) or string:
+    enough to suggest a registry type without keeping the value (it may be personal data). -#}
 {% macro recover_json_kind(text) -%}
     case
         when {{ text }} like '{{ "{%" }}' then 'object'
         when {{ text }} like '[%' then 'array'
+        when {{ recover_regexp_like(text, '^"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}') }} then 'string_timestamp'
+        when {{ recover_regexp_like(text, '^"[0-9]{4}-[0-9]{2}-[0-9]{2}"$') }} then 'string_date'
+        when {{ recover_regexp_like(text, '^"-?[0-9]+"$') }} then 'string_int'
         when {{ text }} like '"%' then 'string'
         when {{ text }} in ('true', 'false') then 'boolean'
         when {{ text }} = 'null' then 'null'

@@ -16,11 +16,12 @@
 {#- One small table per group of data types (record_counts__{group}), unioned here: a single
     query over every raw table would exceed Trino/Athena's stage limit (150). -#}
 {%- set groups = recover_registry()['groups'] -%}
-{%- set run_id = env_var('RECOVER_RUN_ID', invocation_id) -%}
+{%- set run_id = recover_run_id() -%}
 {#- The published history: the namespace's own record_counts (on Athena the build writes a
     candidate schema; readers' tables are in the namespace's schema). -#}
+{%- set introspect = execute and flags.WHICH in ('build', 'run') -%}
 {%- set history = adapter.get_relation(database=this.database, schema=target.schema,
-                                       identifier=this.identifier) if execute else none -%}
+                                       identifier=this.identifier) if introspect else none -%}
 with counts as (
 {% for group in groups %}
     select * from {{ ref('record_counts__' ~ group) }}
@@ -65,11 +66,9 @@ where run_id <> '{{ run_id }}'
         ~ recover_values(events)
         ~ ") as v(event)) as e group by e.event, d.export_end_date") -%}
     {%- if has_deleted -%}
-        {%- set deleted = ref(t.deletions.staging) -%}
+        {%- set deleted = ref(t.deletions.deduplicated) -%}
         {%- do parts.append(recover_read_counts(t.deletions.name, name ~ '_deleted', profile)) -%}
-        {%- do parts.append(recover_count_query(name ~ '_deleted', 'DROP_DUPLICATES',
-                '(select * from (select *, row_number() over (partition by ' ~ recover_key_list(t)
-                ~ ' order by export_end_date desc) as _rank from ' ~ deleted ~ ') as d where _rank = 1)')) -%}
+        {%- do parts.append(recover_count_query(name ~ '_deleted', 'DROP_DUPLICATES', deleted)) -%}
     {%- endif -%}
 {%- endfor %}
 {% for p in parts %}

@@ -97,6 +97,11 @@ class AthenaEndpoint:
         "message": ..., "times": n}``; an empty list clears them."""
         self._post("/_recover/faults", {"rules": rules})
 
+    def calls(self) -> list[dict]:
+        """Every API operation the endpoint served: ``{"operation", "workgroup"}``."""
+        with urllib.request.urlopen(f"{self.url}/_recover/calls", timeout=10) as resp:
+            return json.loads(resp.read())
+
     def queries(self) -> list[dict]:
         with urllib.request.urlopen(f"{self.url}/_recover/queries", timeout=10) as resp:
             return json.loads(resp.read())

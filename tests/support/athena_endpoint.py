@@ -43,7 +43,8 @@ Test hooks (not Athena API; under ``/_recover/``): ``POST /_recover/faults`` set
 (a regex over the query text; ``mode`` ``fail`` = the query fails with the given Athena error
 before it runs, ``partial`` = a CTAS/INSERT runs and writes its files, then fails without
 its table, which is what a failed Athena CTAS can leave behind), ``GET /_recover/queries``
-lists every query (id, state, rule, text), ``GET /_recover/health``.
+lists every query (id, state, rule, text), ``GET /_recover/calls`` every API operation served
+(with its WorkGroup argument), ``GET /_recover/health``.
 
 Run: ``python athena_endpoint.py --port P --trino-port T --aws-endpoint http://moto``.
 """
@@ -345,6 +346,7 @@ class Endpoint:
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="athena-query")
         self.faults: list[Fault] = []
+        self.calls: list[dict] = []  # every API operation served (GET /_recover/calls)
         self.workgroups: dict[str, dict] = {
             "primary": {"Name": "primary", "State": "ENABLED", "Description": "",
                         "Configuration": {"EnforceWorkGroupConfiguration": False,
@@ -1039,6 +1041,8 @@ def make_handler(endpoint: Endpoint):
         def do_GET(self):
             if self.path == "/_recover/health":
                 return self._reply(200, {"ok": True})
+            if self.path == "/_recover/calls":
+                return self._reply(200, endpoint.calls)
             if self.path == "/_recover/queries":
                 return self._reply(200, [
                     {"id": q.id, "state": q.state, "rule": q.plan.rule if q.plan else None,
@@ -1065,6 +1069,8 @@ def make_handler(endpoint: Endpoint):
                 return self._reply(400, {"__type": "UnknownOperationException",
                                          "message": f"Operation {target} is not supported by "
                                                     "the test Athena endpoint"})
+            with endpoint.lock:
+                endpoint.calls.append({"operation": op, "workgroup": req.get("WorkGroup")})
             try:
                 return self._reply(200, getattr(endpoint, op)(req))
             except ApiError as e:

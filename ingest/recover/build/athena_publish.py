@@ -4,6 +4,7 @@ namespace's tables at it, table by table, through the Glue API.
     {ns}_candidate.{table}   what `dbt build --target namespace` creates (every table readers
                              see: curated, monitoring, seeds), data in
                              s3://{bucket}/{ns}/parquet/{table}/{run_id}/
+    {ns}_restricted_candidate.{table} -> {ns}_restricted.{table}: personal data, the same way
     {ns}.{table}             what analysts query: after a build that passed, its Glue definition
                              and partitions are replaced by the candidate's (UpdateTable, then
                              BatchUpdate/Create/DeletePartition), and the candidate entry is
@@ -29,8 +30,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from recover import faults
+from recover.build.state import BuildState
 
 CANDIDATE = "_candidate"
+RESTRICTED = "_restricted"  # personal data: its own Glue database, published the same way
 MANIFEST = "parquet/_published.json"
 _TABLE_INPUT_KEYS = ("Name", "Description", "Owner", "Retention", "StorageDescriptor",
                      "PartitionKeys", "TableType", "Parameters", "ViewOriginalText",
@@ -41,6 +44,12 @@ BATCH = 25  # BatchUpdatePartition's limit (create and delete allow more)
 
 def candidate_schema(namespace: str) -> str:
     return f"{namespace}{CANDIDATE}"
+
+
+def schema_pairs(namespace: str) -> list[tuple[str, str]]:
+    """(candidate schema, published schema): the analysts' schema and the restricted one."""
+    return [(f"{namespace}{CANDIDATE}", namespace),
+            (f"{namespace}{RESTRICTED}{CANDIDATE}", f"{namespace}{RESTRICTED}")]
 
 
 @dataclass
@@ -66,10 +75,12 @@ def _tables(glue: Any, database: str) -> dict[str, dict]:
 def clear_candidates(session: Any, namespace: str) -> list[str]:
     """Remove every candidate table from the catalog (only: their data may be published)."""
     glue = session.client("glue")
-    names = sorted(_tables(glue, candidate_schema(namespace)))
-    for name in names:
-        glue.delete_table(DatabaseName=candidate_schema(namespace), Name=name)
-    return names
+    removed = []
+    for candidate, _published in schema_pairs(namespace):
+        for name in sorted(_tables(glue, candidate)):
+            glue.delete_table(DatabaseName=candidate, Name=name)
+            removed.append(name if candidate == candidate_schema(namespace) else f"{candidate}.{name}")
+    return removed
 
 
 def _table_input(table: dict, name: str) -> dict:
@@ -82,37 +93,55 @@ def _partition_input(partition: dict) -> dict:
     return {k: partition[k] for k in _PARTITION_INPUT_KEYS if k in partition}
 
 
-def publish(session: Any, bucket: str, namespace: str, run_id: str) -> Published:
-    """Point every table of `{ns}` at the candidate's data; write the manifest; expire old data."""
+def published_state(session: Any, bucket: str, namespace: str) -> BuildState | None:
+    """The state of the published build (recover/build/state.py), kept in the manifest."""
+    state = _read_manifest(session.client("s3"), bucket, namespace).get("state")
+    return BuildState.from_json(state) if state else None
+
+
+def publish(session: Any, bucket: str, namespace: str, run_id: str,
+            state: BuildState | None = None) -> Published:
+    """Point every table of `{ns}` at the candidate's data; write the manifest (with the build's
+    state, last: until then the next build re-applies exports already in some tables, which
+    changes nothing); expire old data."""
     started = datetime.now(UTC)
     glue, s3 = session.client("glue"), session.client("s3")
-    candidates = _tables(glue, candidate_schema(namespace))
-    try:
-        glue.create_database(DatabaseInput={"Name": namespace})
-    except glue.exceptions.AlreadyExistsException:
-        pass
-    published = _tables(glue, namespace)
     result = Published(run_id)
-    for name, candidate in sorted(candidates.items()):
-        _swap(glue, namespace, name, candidate, name in published)
-        result.tables[name] = candidate["StorageDescriptor"]["Location"]
-        faults.point("publish.after_table")
+    all_candidates: list[tuple[str, str]] = []
+    for source, target in schema_pairs(namespace):
+        candidates = _tables(glue, source)
+        if not candidates:
+            continue
+        try:
+            glue.create_database(DatabaseInput={"Name": target})
+        except glue.exceptions.AlreadyExistsException:
+            pass
+        published = _tables(glue, target)
+        for name, candidate in sorted(candidates.items()):
+            _swap(glue, source, target, name, candidate, name in published)
+            label = name if target == namespace else f"{target}.{name}"
+            result.tables[label] = candidate["StorageDescriptor"]["Location"]
+            all_candidates.append((source, name))
+            faults.point("publish.after_table")
     previous = _read_manifest(s3, bucket, namespace)
+    # a selective build publishes some tables: the others stay as the previous manifest has them
     manifest = {"run_id": run_id, "previous_run_id": previous.get("run_id"),
-                "published_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "tables": result.tables,
+                "published_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "tables": {**previous.get("tables", {}), **result.tables},
                 "previous_tables": previous.get("tables", {})}
+    if state is not None:
+        manifest["state"] = json.loads(state.to_json())
     s3.put_object(Bucket=bucket, Key=f"{namespace}/{MANIFEST}",
                   Body=(json.dumps(manifest, indent=1) + "\n").encode(),
                   ContentType="application/json")
-    for name in candidates:
-        glue.delete_table(DatabaseName=candidate_schema(namespace), Name=name)
-    result.expired = _expire(s3, bucket, namespace, result.tables, manifest["previous_tables"])
+    for source, name in all_candidates:
+        glue.delete_table(DatabaseName=source, Name=name)
+    result.expired = _expire(s3, bucket, namespace, manifest["tables"], manifest["previous_tables"])
     result.seconds = (datetime.now(UTC) - started).total_seconds()
     return result
 
 
-def _swap(glue: Any, namespace: str, name: str, candidate: dict, exists: bool) -> None:
-    source = candidate_schema(namespace)
+def _swap(glue: Any, source: str, namespace: str, name: str, candidate: dict, exists: bool) -> None:
     table_input = _table_input(candidate, name)
     new_parts = {tuple(p["Values"]): p for p in _pages(
         glue, "get_partitions", "Partitions", DatabaseName=source, TableName=name)}

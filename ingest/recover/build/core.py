@@ -9,9 +9,13 @@ targets (`namespace`, `prod`) and `trino`, the engine writes the Parquet and thi
 
 Each run keeps its artifacts in `{lake}/{ns}/runs/{run_id}/` (local) or `./.recover/{ns}/runs/`
 (remote targets): dbt's run_results.json and manifest.json, dbt.log and dbt.out (its output).
+On the Athena targets they are uploaded, with a run.json, to `s3://{bucket}/{ns}/runs/{run_id}/`
+whether the build passed or not (run_upload.py).
 
-Builds are full refreshes: every run re-reads the whole raw zone, so a build after a second
-ingest equals one build over all exports. See docs/build.md.
+A build is incremental when the published build's state allows it (state.py): it reads only
+the committed exports the published tables do not hold yet and keeps the rest of the published
+rows; otherwise (first build, --full-refresh, models changed, an export re-ingested) it is a
+full refresh over the whole raw zone. Both give the same tables. See docs/build.md.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ from recover import faults
 from recover.build.dbt_runner import PROFILES_DIR, PROJECT_DIR, NodeProgress, read_results, run_dbt
 from recover.build.lock import namespace_lock
 from recover.build.parquet import count_rows, export_parquet
-from recover.build.publish import LocalBuild
-from recover.lake import make_dirs, split_s3_uri
+from recover.build.publish import LocalBuild, published_state
+from recover.build.state import STATE_FILE, BuildState, Plan, plan, project_fingerprint
+from recover.lake import make_dirs, split_s3_uri, write_atomic
 
 LOCAL = "local"
 ATHENA_TARGETS = ("namespace", "prod")
@@ -48,6 +53,8 @@ class BuildResult:
     row_counts: dict[str, int] = field(default_factory=dict)  # curated table -> rows
     locations: dict[str, str] = field(default_factory=dict)  # Athena: published table -> data
     run_dir: Path | None = None
+    plan: Plan | None = None  # full or incremental, and why
+    artifacts_uri: str | None = None  # remote targets: the run's folder in the data bucket
 
 
 def new_run_id() -> str:
@@ -74,7 +81,7 @@ ARTIFACTS = ("run_results.json", "manifest.json")
 
 
 def dbt_args(target: str, target_path: Path, run_dir: Path, select: list[str] | None,
-             exclude: list[str] | None) -> list[str]:
+             exclude: list[str] | None, selector: str | None = None) -> list[str]:
     args = ["build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
             "--target", target, "--no-use-colors", "--log-path", str(run_dir),
             # dbt unit tests check the SQL, not the data: `make test` runs them.
@@ -83,22 +90,56 @@ def dbt_args(target: str, target_path: Path, run_dir: Path, select: list[str] | 
         args += ["--select", *select]
     if exclude:
         args += ["--exclude", *exclude]
+    if selector:
+        args += ["--selector", selector]
+    if select or selector:
+        # a test is picked only when everything it reads is selected: a child table's
+        # relationship test must not run when only its parent is built
+        args += ["--indirect-selection", "cautious"]
     return args
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What dbt builds: node selection, exclusion, a named selector (selectors.yml)."""
+
+    select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    selector: str | None = None
+
+    def args(self) -> dict:
+        return {"select": list(self.select) or None, "exclude": list(self.exclude) or None,
+                "selector": self.selector}
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.select or self.exclude or self.selector)
 
 
 def build(lake: Path | str, namespace: str, select: list[str] | None = None,
           exclude: list[str] | None = None, export: bool = True, target: str = LOCAL,
-          on_node: NodeProgress | None = None, run_id: str | None = None) -> BuildResult:
+          on_node: NodeProgress | None = None, run_id: str | None = None,
+          selector: str | None = None, full_refresh: bool = False) -> BuildResult:
     """Run one build; BuildLocked when another build of the namespace holds the lock."""
     run_id = run_id or new_run_id()
+    chosen = Selection(tuple(select or ()), tuple(exclude or ()), selector)
     if target == LOCAL:
-        return _build_local(Path(lake), namespace, select, exclude, export, on_node, run_id)
-    return _build_remote(str(lake), namespace, select, exclude, target, on_node, run_id)
+        return _build_local(Path(lake), namespace, chosen, export, on_node, run_id, full_refresh)
+    return _build_remote(str(lake), namespace, chosen, target, on_node, run_id, full_refresh)
+
+
+def _plan(lake: Path | str, namespace: str, previous: BuildState | None, run_id: str,
+          chosen: Selection, full_refresh: bool) -> Plan:
+    from recover.ingest.storage import Storage
+
+    commits = Storage().sink(lake, namespace).committed()
+    return plan(previous, commits, project_fingerprint(PROJECT_DIR), run_id,
+                full_refresh=full_refresh, selective=chosen.partial)
 
 
 def _run(lake: Path | str, namespace: str, target: str, home: Path, run_id: str,
-         select: list[str] | None, exclude: list[str] | None, on_node: NodeProgress | None,
-         extra_env: dict[str, str]) -> BuildResult:
+         chosen: Selection, on_node: NodeProgress | None, extra_env: dict[str, str],
+         how: Plan) -> BuildResult:
     """dbt build; its artifacts copied to the run's folder. The target path is shared by the
     namespace's builds (one at a time, under the lock) so dbt's partial parsing carries over."""
     run_dir = home / "runs" / run_id
@@ -107,22 +148,23 @@ def _run(lake: Path | str, namespace: str, target: str, home: Path, run_id: str,
     for name in ARTIFACTS:  # never report a previous run's results as this one's
         (target_path / name).unlink(missing_ok=True)
     env = {**dbt_env(lake, namespace, target), **extra_env, "RECOVER_RUN_ID": run_id}
-    code, tail = run_dbt(dbt_args(target, target_path, run_dir, select, exclude), env, on_node,
+    env.update(how.env())
+    code, tail = run_dbt(dbt_args(target, target_path, run_dir, **chosen.args()), env, on_node,
                          log=run_dir / "dbt.out")
     for name in ARTIFACTS:
         if (target_path / name).exists():
             shutil.copyfile(target_path / name, run_dir / name)
     found = read_results(run_dir)
     result = BuildResult(ok=code == 0, run_id=run_id, models=found.models, tests=found.tests,
-                         warnings=found.warnings, failures=found.failures, run_dir=run_dir)
+                         warnings=found.warnings, failures=found.failures, run_dir=run_dir,
+                         plan=how)
     if not result.ok and not result.failures:
         result.failures.append("dbt build failed:\n" + "\n".join(tail))
     return result
 
 
-def _build_local(lake: Path, namespace: str, select: list[str] | None,
-                 exclude: list[str] | None, export: bool, on_node: NodeProgress | None,
-                 run_id: str) -> BuildResult:
+def _build_local(lake: Path, namespace: str, chosen: Selection, export: bool,
+                 on_node: NodeProgress | None, run_id: str, full_refresh: bool) -> BuildResult:
     started = time.monotonic()
     lake = lake.absolute()
     make_dirs(lake / namespace)
@@ -130,12 +172,17 @@ def _build_local(lake: Path, namespace: str, select: list[str] | None,
         work = LocalBuild(lake, namespace, run_id)
         try:
             work.prepare()
-            result = _run(lake, namespace, LOCAL, lake / namespace, run_id, select, exclude,
-                          on_node, {"RECOVER_DUCKDB": str(work.database)})
+            how = _plan(lake, namespace, published_state(lake / namespace), run_id, chosen,
+                        full_refresh)
+            result = _run(lake, namespace, LOCAL, lake / namespace, run_id, chosen, on_node,
+                          {"RECOVER_DUCKDB": str(work.database)}, how)
             faults.point("build.after_dbt")
             if result.ok:
+                if how.state is not None:
+                    write_atomic(work.folder / STATE_FILE, [how.state.to_json()])
                 if export:
                     result.row_counts = export_parquet(work.database, namespace, work.parquet)
+                    export_parquet(work.database, f"{namespace}_restricted", work.restricted)
                 else:
                     result.row_counts = count_rows(work.database, namespace)
                 faults.point("build.before_publish")
@@ -164,10 +211,10 @@ def sync_raw_partitions(lake: str, namespace: str) -> str:
     return sink.register(sink.committed(), registry.load())
 
 
-def _build_remote(lake: str, namespace: str, select: list[str] | None,
-                  exclude: list[str] | None, target: str, on_node: NodeProgress | None,
-                  run_id: str) -> BuildResult:
+def _build_remote(lake: str, namespace: str, chosen: Selection, target: str,
+                  on_node: NodeProgress | None, run_id: str, full_refresh: bool) -> BuildResult:
     started = time.monotonic()
+    started_at = datetime.now(UTC)
     home = Path.cwd() / ".recover" / namespace
     with namespace_lock(home, namespace, run_id):
         session = None
@@ -179,15 +226,39 @@ def _build_remote(lake: str, namespace: str, select: list[str] | None,
             session = boto3.Session()
             sync_raw_partitions(lake, namespace)
             athena_publish.clear_candidates(session, namespace)
-        result = _run(lake, namespace, target, home, run_id, select, exclude, on_node, {})
-        faults.point("build.after_dbt")
-        if result.ok and session is not None:
-            faults.point("build.before_publish")
             bucket = split_s3_uri(lake)[0]
-            published = athena_publish.publish(session, bucket, namespace, run_id)
-            result.locations = published.tables
-            result.published = True
-        elif result.ok:
-            result.published = True  # trino: tables are written in place (a test engine)
-    result.seconds = time.monotonic() - started
+            previous = athena_publish.published_state(session, bucket, namespace)
+        else:  # trino, a test engine: tables are written in place, the state beside them
+            previous = BuildState.from_json(_read(home / STATE_FILE))
+        how = _plan(lake, namespace, previous, run_id, chosen, full_refresh)
+        result = _run(lake, namespace, target, home, run_id, chosen, on_node, {}, how)
+        faults.point("build.after_dbt")
+        try:
+            if result.ok and session is not None:
+                faults.point("build.before_publish")
+                published = athena_publish.publish(session, bucket, namespace, run_id,
+                                                   state=how.state)
+                result.locations = published.tables
+                result.published = True
+            elif result.ok:
+                result.published = True
+                if how.state is not None:
+                    write_atomic(home / STATE_FILE, [how.state.to_json()])
+                else:
+                    (home / STATE_FILE).unlink(missing_ok=True)
+        finally:
+            result.seconds = time.monotonic() - started
+            if session is not None and result.run_dir is not None:
+                from recover.build.run_upload import run_record, upload_run
+
+                result.artifacts_uri = upload_run(
+                    session.client("s3"), bucket, namespace, result.run_dir,
+                    run_record(result, namespace, target, started_at))
     return result
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""

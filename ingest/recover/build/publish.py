@@ -7,6 +7,7 @@
     {lake}/{ns}/previous -> builds/{run_id}      the one before, kept for readers mid-query
     {lake}/{ns}/recover.duckdb -> current/recover.duckdb
     {lake}/{ns}/parquet        -> current/parquet
+    {lake}/{ns}/restricted     -> current/restricted   personal data's Parquet (schema {ns}_restricted)
 
 A build computes and tests everything in its own folder; publishing replaces the link
 `current` with os.replace, one atomic rename, so the database, the monitoring tables and the
@@ -24,6 +25,7 @@ import os
 import shutil
 from pathlib import Path
 
+from recover.build.state import STATE_FILE, BuildState
 from recover.lake import DATABASE_FILE, file_mode, make_dirs
 
 BUILDS = "builds"
@@ -40,6 +42,7 @@ class LocalBuild:
         self.folder = self.home / BUILDS / run_id
         self.database = self.folder / DATABASE_FILE
         self.parquet = self.folder / "parquet"
+        self.restricted = self.folder / "restricted"  # personal data: grant access separately
 
     # -- before dbt --------------------------------------------------------------------------
 
@@ -47,6 +50,7 @@ class LocalBuild:
         """Sweep what killed builds left, then start this build from the published database."""
         self.sweep()
         make_dirs(self.parquet)
+        make_dirs(self.restricted)
         published = published_database(self.home)
         if published is not None:
             shutil.copyfile(published, self.database)
@@ -73,6 +77,7 @@ class LocalBuild:
             _replace_link(self.home / PREVIOUS, Path(BUILDS) / old.name)
         _stable_link(self.home / DATABASE_FILE, Path(CURRENT) / DATABASE_FILE, self.home)
         _stable_link(self.home / "parquet", Path(CURRENT) / "parquet", self.home)
+        _stable_link(self.home / "restricted", Path(CURRENT) / "restricted", self.home)
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -82,6 +87,14 @@ def published_database(home: Path) -> Path | None:
     """The database readers see now, if any (a pre-publishing lake's plain file included)."""
     path = Path(home) / DATABASE_FILE
     return path if path.exists() else None
+
+
+def published_state(home: Path) -> BuildState | None:
+    """The state of the build readers see (None before the first, or for a build without)."""
+    try:
+        return BuildState.from_json((Path(home) / CURRENT / STATE_FILE).read_bytes())
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def published_run(home: Path) -> str | None:

@@ -32,9 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="dbt target (default: local; namespace/prod run dbt on Athena)")
     parser.add_argument("--select", "-s", nargs="+", help="dbt node selection")
     parser.add_argument("--exclude", nargs="+", help="dbt nodes to exclude")
+    parser.add_argument("--selector", help="a named selection of selectors.yml (curated, garmin, "
+                                           "healthkit, fitbit, google, participant, restricted, "
+                                           "monitoring)")
     parser.add_argument("--max-rejected-share", type=float, metavar="SHARE",
                         help="fail the build when a raw file's share of rejected lines exceeds "
                              "SHARE (0..1; default 0.05, or $RECOVER_MAX_REJECTED_SHARE)")
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="rebuild every table from the whole raw zone (default: only the "
+                             "exports the published build does not hold, when it can)")
     parser.add_argument("--no-parquet", action="store_true",
                         help="local target: skip the Parquet export of the curated tables")
 
@@ -65,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         result = build(lake, args.namespace, select=args.select, exclude=args.exclude,
-                       export=not args.no_parquet, target=args.target, on_node=counter)
+                       export=not args.no_parquet, target=args.target, on_node=counter,
+                       selector=args.selector, full_refresh=args.full_refresh)
     except BuildLocked as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 75

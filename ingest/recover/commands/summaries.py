@@ -39,6 +39,8 @@ def print_build_summary(result: BuildResult, lake, namespace: str, target: str =
     state = "published" if result.published else "NOT published: readers keep the previous build"
     print(f"\nRun {result.run_id} ({state}); curated tables in schema {namespace} ({where}):",
           file=out)
+    if result.plan is not None:
+        print(f"  {result.plan.reason}", file=out)
     width = max((len(t) for t in result.row_counts), default=10)
     for table, rows in sorted(result.row_counts.items()):
         print(f"  {table:<{width}}  {rows:>10,} rows", file=out)
@@ -62,6 +64,8 @@ def print_build_summary(result: BuildResult, lake, namespace: str, target: str =
             print(f"Parquet: {parquet_dir(lake, namespace)}", file=out)
     if result.run_dir is not None:
         print(f"Run artifacts: {result.run_dir}", file=out)
+    if result.artifacts_uri is not None:
+        print(f"Run artifacts in the lake: {result.artifacts_uri}", file=out)
     print(f"Build time: {result.seconds:.1f} s", file=out)
     for failure in result.failures:
         print(f"FAILED {failure}", file=sys.stderr)

@@ -19,7 +19,15 @@ import json
 from typing import Any
 
 from recover.lake import IDENTIFIER_PATTERN
-from recover.registry.layout import Child, Column, TableLayout, json_split, layouts, models
+from recover.registry.layout import (
+    Child,
+    Column,
+    TableLayout,
+    json_split,
+    layouts,
+    models,
+    table_layout,
+)
 from recover.registry.model import Registry, Scalar
 
 HEADER = (
@@ -32,7 +40,8 @@ HEADER = (
 def _column(c: Column | None, fields: dict | None = None) -> dict[str, Any] | None:
     if c is None:
         return None
-    out = {"name": c.name, "root": c.root, "keys": list(c.keys), "curated": c.curated}
+    out = {"name": c.name, "root": c.root, "keys": list(c.keys), "curated": c.curated,
+           "personal": c.personal}
     if fields is not None:
         out["split"] = json_split(fields, (c.root, *c.keys))
     return out
@@ -42,6 +51,7 @@ def _child(c: Child, fields: dict) -> dict[str, Any]:
     return {
         "table": c.table, "path": c.path, "root": c.root, "keys": list(c.keys), "kind": c.kind,
         "split": None if c.parent else json_split(fields, (c.root, *c.keys)),
+        "restricted": c.restricted_table is not None,
         "parent": c.parent,
         "element_columns": [_column(x) for x in c.element_columns],
         "scalar_column": _column(c.scalar_column),
@@ -65,6 +75,7 @@ def layout_data(layout: TableLayout, reg: Registry) -> dict[str, Any]:
                    "parent": layout.models.parent},
         "deletions": None if deletions is None else {
             "name": deletions.name, "staging": models(deletions).staging,
+            "deduplicated": models(deletions).deduplicated,
         },
         "raw_columns": [{"name": name, "scalar": isinstance(spec, Scalar)}
                         for name, spec in dt.fields.items()],
@@ -79,15 +90,24 @@ def layout_data(layout: TableLayout, reg: Registry) -> dict[str, Any]:
         "expected_columns": list(dt.expected_columns),
         "objects": [{"steps": list(o.steps), "path": o.path, "known": list(o.known)}
                     for o in layout.objects],
+        "derived": [{"name": d.name, "rule": d.rule, "sources": list(d.sources),
+                     "curated": d.curated} for d in layout.derived],
+        "restricted": bool(layout.personal_columns),
     }
 
 
 def registry_data(reg: Registry) -> dict[str, Any]:
+    personal = []
+    for dt in reg.primary():
+        t = table_layout(dt)
+        personal += [[t.models.parent, c.name] for c in t.personal_columns]
+        personal += [[c.table, e.name] for c in t.children for e in c.personal_columns]
     return {
         "types": reg.names(),
         "primary": [dt.name for dt in reg.primary()],
         "groups": {group: [dt.name for dt in members] for group, members in reg.groups().items()},
         "identifier_pattern": IDENTIFIER_PATTERN,
+        "personal_columns": personal,  # [table, column] kept out of the analysts' schema
     }
 
 

@@ -11,7 +11,7 @@ the end-to-end oracle read it from here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from recover.registry.model import Array, JsonString, OffsetMap, Scalar, Struct
@@ -35,6 +35,8 @@ class Column:
     root: str  # raw (top-level) field it comes from; "elem" inside an array element
     keys: tuple[str, ...]  # JSON keys below the root
     curated: str  # curated type
+    path: str = ""  # the registry dictionary's path, e.g. HeartRateZone.OutOfRangeMax, A[].x
+    personal: str | None = None  # direct | free_text: kept out of the analysts' schema
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,24 @@ class Child:
     scalar_column: Column | None = None  # arrays of scalars: `{path}_val`
     offset_column: str | None = None  # offset maps: the OffsetInSeconds column's name
     value_column: Column | None = None  # offset maps: the value column (keys unused)
+    dotted: str = ""  # the registry dictionary's path of the array, e.g. CustomFields.Symptoms
 
     @property
     def value_type(self) -> str | None:
         return self.value_column.curated if self.value_column else None
+
+    @property
+    def public_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.element_columns if c.personal is None)
+
+    @property
+    def personal_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.element_columns if c.personal is not None)
+
+    @property
+    def restricted_table(self) -> str | None:
+        """The child's table in the restricted schema, when some element field is personal."""
+        return self.table if self.personal_columns else None
 
 
 @dataclass(frozen=True)
@@ -92,7 +108,7 @@ class Models:
     """The dbt model names of one data type."""
 
     staging: str
-    deduplicated: str | None  # primary types only
+    deduplicated: str  # one row per key (for a `_Deleted` type: the deleted keys)
     parent: str | None  # primary types only
 
 
@@ -111,12 +127,36 @@ class TableLayout:
     objects: tuple[ObjectKeys, ...] = ()  # the record and its nested objects, with known keys
 
     @property
+    def public_columns(self) -> tuple[Column, ...]:
+        """The data columns analysts see (personal data excepted)."""
+        return tuple(c for c in self.columns if c.personal is None)
+
+    @property
+    def personal_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.personal is not None)
+
+    @property
+    def derived(self) -> tuple:
+        return self.data_type.derived
+
+    @property
     def parent_columns(self) -> list[tuple[str, str]]:
         """(name, curated type) of the parent table, in order, `cohort` last."""
-        cols = [(c.name, c.curated) for c in self.columns]
+        cols = [(c.name, c.curated) for c in self.public_columns]
+        cols += [(d.name, d.curated) for d in self.derived]
         if self.data_type.subtyped:
             cols.append(("Type", "varchar"))
         return cols + list(EXPORT_COLUMNS) + [PARTITION_COLUMN]
+
+    @property
+    def restricted_columns(self) -> list[tuple[str, str]]:
+        """(name, type) of the parent's restricted table: its key, the personal data, cohort;
+        empty when the type holds no personal data."""
+        if not self.personal_columns:
+            return []
+        types = {c.name: c.curated for c in self.columns}
+        return ([(k, types[k]) for k in self.data_type.index]
+                + [(c.name, c.curated) for c in self.personal_columns] + [PARTITION_COLUMN])
 
     def child(self, path: str) -> Child:
         for c in self.children:
@@ -137,7 +177,7 @@ def parent_table(dt: DataType) -> str:
 def models(dt: DataType) -> Models:
     s = snake(dt.name)
     if dt.is_deleted:
-        return Models(f"stg_recover__{s}", None, None)
+        return Models(f"stg_recover__{s}", f"int_{s}__deduplicated", None)
     return Models(f"stg_recover__{s}", f"int_{s}__deduplicated", parent_table(dt))
 
 
@@ -236,21 +276,33 @@ def _children(dt: DataType, fields: dict[str, Field], prefix: str, root: str | N
     return out
 
 
-def child_columns(layout: TableLayout, child: Child) -> list[tuple[str, str]]:
-    """(name, curated type) of a child table, in order, `cohort` last."""
-    types = dict(layout.parent_columns)
+def _child_key_columns(layout: TableLayout, child: Child) -> list[tuple[str, str]]:
+    types = {c.name: c.curated for c in layout.columns}
     cols = [(k, types[k]) for k in layout.child_keys]
     if child.parent:
         cols.append((f"{child.parent}_index", "bigint"))
-    cols.append(("index", "bigint"))
+    return cols + [("index", "bigint")]
+
+
+def child_columns(layout: TableLayout, child: Child) -> list[tuple[str, str]]:
+    """(name, curated type) of a child table, in order, `cohort` last (personal data excepted)."""
+    cols = _child_key_columns(layout, child)
     if child.kind == "offset_map":
         assert child.offset_column and child.value_column
         cols += [(child.offset_column, "bigint"), (child.value_column.name, child.value_column.curated)]
     elif child.scalar_column is not None:
         cols.append((child.scalar_column.name, child.scalar_column.curated))
     else:
-        cols += [(c.name, c.curated) for c in child.element_columns]
+        cols += [(c.name, c.curated) for c in child.public_columns]
     return cols + [PARTITION_COLUMN]
+
+
+def restricted_child_columns(layout: TableLayout, child: Child) -> list[tuple[str, str]]:
+    """(name, type) of a child's restricted table: its keys, the personal fields, cohort."""
+    if not child.personal_columns:
+        return []
+    return (_child_key_columns(layout, child)
+            + [(c.name, c.curated) for c in child.personal_columns] + [PARTITION_COLUMN])
 
 
 def object_keys(fields: dict[str, Field], steps: tuple[str | int, ...] = ()) -> list[ObjectKeys]:
@@ -289,12 +341,32 @@ def read_path(fields: dict[str, Field], path: tuple[str, ...]) -> tuple[str, ...
     return path if split is None else path[:split]
 
 
+def _documented(dt: DataType, column: Column, path: str) -> Column:
+    return replace(column, path=path, personal=dt.doc(path).personal)
+
+
+def _documented_child(dt: DataType, child: Child, outer: Child | None) -> Child:
+    base = (f"{outer.dotted}[]." if outer else f"{child.root}.") + ".".join(child.keys) \
+        if (outer or child.keys) else child.root
+    base = base.rstrip(".")
+    return replace(
+        child, dotted=base,
+        element_columns=tuple(_documented(dt, c, f"{base}[]." + ".".join(c.keys))
+                              for c in child.element_columns),
+        scalar_column=(_documented(dt, child.scalar_column, f"{base}[]")
+                       if child.scalar_column else None),
+        value_column=(replace(child.value_column, path=base) if child.value_column else None))
+
+
 def table_layout(dt: DataType) -> TableLayout:
     keys = child_keys(dt)
     taken = {*CHILD_RESERVED, *(k.lower() for k in keys)}
-    columns = tuple(leaves(dt.fields))
+    columns = tuple(_documented(dt, c, ".".join((c.root, *c.keys))) for c in leaves(dt.fields))
     strings = tuple(json_strings(dt.fields))
-    children = tuple(_children(dt, dt.fields, "", None, None, taken))
+    children: tuple[Child, ...] = ()
+    for child in _children(dt, dt.fields, "", None, None, taken):
+        outer = next((c for c in children if c.path == child.parent), None)
+        children += (_documented_child(dt, child, outer),)
     line_paths: list[tuple[str, ...]] = [(name,) for name in dt.fields]
     top_children = [c for c in children if c.parent is None]
     for item in [*columns, *top_children, *strings]:
@@ -315,4 +387,15 @@ def curated_tables(reg: Registry) -> list[str]:
     for dt in reg.primary():
         names.append(parent_table(dt))
         names += [c.table for c in table_layout(dt).children]
+    return names
+
+
+def restricted_tables(reg: Registry) -> list[str]:
+    """Every table of the restricted schema: a parent or child table holding personal data."""
+    names = []
+    for dt in reg.primary():
+        t = table_layout(dt)
+        if t.personal_columns:
+            names.append(t.models.parent)
+        names += [c.table for c in t.children if c.restricted_table]
     return names

@@ -27,7 +27,7 @@ FILE_NAME = "_recover__sources.yml"
 ENV_VAR = "RECOVER_REGISTRY"
 __all__ = ["ENV_VAR", "FILE_NAME", "SOURCE_NAME", "RegistryError", "default_path", "load", "parse"]
 META_KEYS = ("group", "index", "inserted_date", "snapshot", "subtypes", "deleted_of", "fields")
-OPTIONAL_META_KEYS = ("expected_columns",)
+OPTIONAL_META_KEYS = ("expected_columns", "dictionary", "derived")
 
 
 class RegistryError(ValueError):
@@ -143,6 +143,8 @@ def _parse_table(table: Any) -> DataType:
             raise RegistryError(f"{name}: index field {key!r} is not a top-level scalar field")
 
     expected_columns = _string_list(name, "expected_columns", meta.get("expected_columns", []))
+    dictionary = _dictionary(name, fields, meta.get("dictionary") or {})
+    derived = _derived(name, fields, meta.get("derived") or {})
     description = table.get("description") or ""
     return DataType(
         name=name,
@@ -156,7 +158,53 @@ def _parse_table(table: Any) -> DataType:
         fields=fields,
         description=" ".join(str(description).split()),
         expected_columns=tuple(expected_columns),
+        dictionary=dictionary,
+        derived=derived,
     )
+
+
+def _dictionary(type_name: str, fields: dict[str, Field], raw: Any) -> dict[str, model.FieldDoc]:
+    """`dictionary`: path -> "description" or {description, personal}. Every key must name a path
+    of `fields` (a typo is an error); completeness is checked by tests/test_registry.py."""
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{type_name}: meta.dictionary must be a mapping of paths")
+    paths = {path for path, _spec in model.field_paths(fields)}
+    out = {}
+    for path, entry in raw.items():
+        if path not in paths:
+            raise RegistryError(f"{type_name}: dictionary names {path!r}, which is not a field path")
+        if isinstance(entry, str):
+            entry = {"description": entry}
+        if not isinstance(entry, dict) or set(entry) - {"description", "personal"} \
+                or not isinstance(entry.get("description"), str):
+            raise RegistryError(f"{type_name}: dictionary {path}: expected a description "
+                                "or {description, personal}")
+        personal = entry.get("personal")
+        if personal is not None and personal not in model.PERSONAL:
+            raise RegistryError(f"{type_name}: dictionary {path}: personal must be one of "
+                                f"{', '.join(model.PERSONAL)}, got {personal!r}")
+        out[path] = model.FieldDoc(" ".join(entry["description"].split()), personal)
+    return out
+
+
+def _derived(type_name: str, fields: dict[str, Field], raw: Any) -> tuple[model.Derived, ...]:
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{type_name}: meta.derived must be a mapping of column names")
+    out = []
+    for column, entry in raw.items():
+        where = f"{type_name}: derived {column}"
+        if not isinstance(entry, dict) or set(entry) != {"rule", "from", "description"}:
+            raise RegistryError(f"{where}: expected {{rule, from, description}}")
+        rule, sources = entry["rule"], entry["from"]
+        if rule not in model.DERIVED_RULES:
+            raise RegistryError(f"{where}: unknown rule {rule!r} "
+                                f"(expected one of {sorted(model.DERIVED_RULES)})")
+        if not isinstance(sources, list) or len(sources) != model.DERIVED_RULES[rule][0] \
+                or not all(isinstance(fields.get(f), Scalar) for f in sources):
+            raise RegistryError(f"{where}: rule {rule} takes {model.DERIVED_RULES[rule][0]} "
+                                "top-level scalar field(s)")
+        out.append(model.Derived(column, rule, tuple(sources), " ".join(str(entry["description"]).split())))
+    return tuple(out)
 
 
 def _parse_field(type_name: str, path: str, spec: Any) -> Field:

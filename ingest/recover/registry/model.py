@@ -6,17 +6,25 @@ loader.py builds them from the registry file; layout.py derives the curated tabl
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["CURATED_TYPES", "GROUPS", "JSON_TYPES", "OFFSET_MAP_VALUE_TYPES", "Array", "DataType",
-           "Field", "JsonString", "OffsetMap", "Registry", "Scalar", "Struct"]
+__all__ = ["CURATED_TYPES", "DERIVED_RULES", "GROUPS", "JSON_TYPES", "OFFSET_MAP_VALUE_TYPES",
+           "PERSONAL", "Array", "DataType", "Derived", "Field", "FieldDoc", "JsonString",
+           "OffsetMap", "Registry", "Scalar", "Struct", "field_paths"]
 
 # JSON type as delivered -> curated type when no `as <curated>` is given.
 JSON_TYPES = {"string": "varchar", "int": "bigint", "double": "double", "boolean": "boolean"}
 CURATED_TYPES = frozenset({"varchar", "bigint", "double", "boolean", "timestamp", "date"})
 OFFSET_MAP_VALUE_TYPES = frozenset({"int", "double"})
 GROUPS = ("participant", "healthkit", "fitbit", "google", "garmin")  # in report order
+# Personal data classes: direct identifiers, and free text that can hold them. Both are kept
+# out of the analysts' schema (docs/data-contract.md, "Personal data").
+PERSONAL = ("direct", "free_text")
+# Derived-column rules (macros/derived.sql) -> (number of source fields, curated type)
+DERIVED_RULES = {"birth_year": (2, "bigint"), "age_at": (2, "bigint"), "zip3": (1, "varchar"),
+                 "round1": (1, "double"), "epoch_utc": (1, "timestamp"),
+                 "epoch_local": (2, "timestamp")}
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,52 @@ Field = Scalar | Struct | Array | JsonString | OffsetMap
 
 
 @dataclass(frozen=True)
+class FieldDoc:
+    """What a field means (the registry's `dictionary`), and whether it is personal data."""
+
+    description: str
+    personal: str | None = None  # direct | free_text
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A column computed from fields for analysts (the registry's `derived`)."""
+
+    name: str
+    rule: str  # a key of DERIVED_RULES
+    sources: tuple[str, ...]  # top-level scalar fields it is computed from
+    description: str
+
+    @property
+    def curated(self) -> str:
+        return DERIVED_RULES[self.rule][1]
+
+
+def field_paths(fields: dict[str, Field], prefix: str = "") -> list[tuple[str, Field]]:
+    """Every path the dictionary describes: scalar leaves, arrays and their element fields
+    (`A[].x`, `A[]` for scalar elements), offset maps. Struct paths are dotted; JSON strings are
+    transparent."""
+    out: list[tuple[str, Field]] = []
+    for name, spec in fields.items():
+        path = f"{prefix}.{name}" if prefix else name
+        out += _paths(spec, path)
+    return out
+
+
+def _paths(spec: Field, path: str) -> list[tuple[str, Field]]:
+    if isinstance(spec, JsonString):
+        return _paths(spec.inner, path)
+    if isinstance(spec, Struct):
+        return field_paths(spec.fields, path)
+    if isinstance(spec, Array):
+        element = spec.element.inner if isinstance(spec.element, JsonString) else spec.element
+        if isinstance(element, Struct):
+            return [(path, spec), *field_paths(element.fields, f"{path}[]")]
+        return [(path, spec), (f"{path}[]", element)]
+    return [(path, spec)]
+
+
+@dataclass(frozen=True)
 class DataType:
     """One data type (a raw table): see docs/registry.md for the meaning of each attribute."""
 
@@ -77,9 +131,15 @@ class DataType:
     fields: dict[str, Field]
     description: str
     expected_columns: tuple[str, ...] = ()  # curated columns a data-quality test requires
+    dictionary: dict[str, FieldDoc] = field(default_factory=dict)  # path -> meaning
+    derived: tuple[Derived, ...] = ()
 
     def __hash__(self) -> int:
         return hash((self.name, self.identifier))
+
+    def doc(self, path: str) -> FieldDoc:
+        """The dictionary entry of a path (an empty one when the registry has none)."""
+        return self.dictionary.get(path, FieldDoc(""))
 
     @property
     def is_deleted(self) -> bool:

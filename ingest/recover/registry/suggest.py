@@ -1,20 +1,16 @@
 """Registry entries for JSON paths the data carries but the registry does not declare.
 
 `recover registry suggest` feeds this the rows of the schema_drift table; each path becomes a
-field spec inferred from its example value (string / int / double / boolean; text that reads
-as an ISO date-time or date becomes `string as timestamp` / `string as date`; objects and
-arrays get a skeleton to fill in), printed as YAML to paste under the data type's
-`meta.fields`. Nothing changes until someone edits the registry and runs `make models`.
+field spec from the JSON kind the raw profile saw (string / int / double / boolean; text that
+reads as an ISO date-time, a date or an integer becomes `string as timestamp` / `as date` /
+`as bigint`; objects and arrays get a skeleton to fill in), printed as YAML to paste under the
+data type's `meta.fields`. Nothing changes until someone edits the registry and runs
+`make models`. Example values of text are never kept (they may be personal data).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
-
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -28,21 +24,14 @@ class Drift:
     value_kind: str | None
 
 
-def field_spec(kind: str | None, example: str | None) -> str:
-    if kind == "string" and example:
-        try:
-            text = json.loads(example)
-        except ValueError:
-            text = ""
-        if isinstance(text, str) and _TIMESTAMP.match(text):
-            return "string as timestamp"
-        if isinstance(text, str) and _DATE.match(text):
-            return "string as date"
-        if isinstance(text, str) and re.fullmatch(r"-?\d+", text):
-            return "string as bigint"
-        return "string"
-    return {"int": "int", "double": "double", "boolean": "boolean", "object": "{}",
-            "array": "[string]"}.get(kind or "", "string")
+SPECS = {"string_timestamp": "string as timestamp", "string_date": "string as date",
+         "string_int": "string as bigint", "string": "string", "int": "int", "double": "double",
+         "boolean": "boolean", "object": "{}", "array": "[string]"}
+
+
+def field_spec(kind: str | None) -> str:
+    """The registry spec for a JSON kind of schema_drift (strings by what their text looks like)."""
+    return SPECS.get(kind or "", "string")
 
 
 def suggest(rows: list[Drift]) -> str:
@@ -59,7 +48,7 @@ def suggest(rows: list[Drift]) -> str:
                 node = node.setdefault(step, {})
             note = (f"{r.records} record(s), exports {r.first_export} .. {r.last_export}; "
                     f"e.g. {r.example_value}")
-            node[steps[-1]] = (field_spec(r.value_kind, r.example_value), note)
+            node[steps[-1]] = (field_spec(r.value_kind), note)
         out += _render(tree, 0)
         out.append("")
     return "\n".join(out)

@@ -1,0 +1,1 @@
+{{ recover_deduplicate('HealthKitV2Electrocardiogram_Deleted') }}

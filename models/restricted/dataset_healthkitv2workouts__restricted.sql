@@ -1,0 +1,1 @@
+{{ recover_restricted('HealthKitV2Workouts') }}
