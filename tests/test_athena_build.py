@@ -169,9 +169,13 @@ def create_workgroups(athena: AthenaEndpoint, ns: str) -> None:
     assert not problems, problems
 
     def sub(value):
+        """!Sub with the namespace and the data bucket (imported from the shared stack)."""
         if isinstance(value, dict) and "Fn::Sub" in value:
-            return value["Fn::Sub"].replace("${Namespace}", ns).replace(
-                "${DataBucketName}", athena.trino.bucket)
+            text = value["Fn::Sub"]
+            text = text[0] if isinstance(text, list) else text
+            for name in ("${Data}", "${DataBucketName}"):
+                text = text.replace(name, athena.trino.bucket)
+            return text.replace("${Namespace}", ns)
         if isinstance(value, dict):
             return {k: sub(v) for k, v in value.items()}
         return value
