@@ -51,12 +51,15 @@ class MotoServer:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.glue_shim = glue_shim
+        # moto_glue.py appends every Glue/STS action it serves here (see actions())
+        self.actions_path = log_path.with_name(log_path.stem + ".actions.tsv")
         self.wrap = wrap or (lambda cmd: cmd)
         self.proc: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
         if self.glue_shim:
-            return [sys.executable, str(Path(__file__).with_name("moto_glue.py")), str(self.port)]
+            return [sys.executable, str(Path(__file__).with_name("moto_glue.py")), str(self.port),
+                    str(self.actions_path)]
         executable = Path(sys.executable).with_name("moto_server")
         return [str(executable), "-H", "127.0.0.1", "-p", str(self.port)]
 
@@ -87,6 +90,14 @@ class MotoServer:
                 time.sleep(0.1)
         self.stop()
         raise TimeoutError(f"moto_server did not answer within {timeout:.0f} s")
+
+    def actions(self) -> list[tuple[str, str, str]]:
+        """(service, Action, client) of every Glue/STS call so far (``glue_shim`` servers)."""
+        try:
+            lines = self.actions_path.read_text().splitlines()
+        except FileNotFoundError:
+            return []
+        return [tuple(line.split("\t")) for line in lines if line.count("\t") == 2]
 
     def reset(self) -> None:
         """Forget every bucket, object, upload and Glue database."""
