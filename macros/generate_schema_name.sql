@@ -1,13 +1,15 @@
 {#- One schema per namespace: curated tables in `{ns}`, helper layers in `{ns}_{layer}`.
     The namespace is the target's schema (RECOVER_NAMESPACE). On Athena the tables readers see
-    are built in `{ns}_candidate` and published into `{ns}` by `recover build` once the whole
-    build passed (recover/build/athena_publish.py; docs/reliability.md). -#}
+    are built in `{ns}_candidate` (and `{ns}_restricted_candidate`) and published into `{ns}`
+    (`{ns}_restricted`) by `recover build` once the whole build passed; the intermediate tables
+    the next incremental build starts from go the same way (`{ns}_intermediate_candidate` ->
+    `{ns}_intermediate`). See recover/build/athena_publish.py and docs/reliability.md. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- do recover_check_namespace() -%}
     {%- if custom_schema_name is none and target.type == 'athena' -%}
         {{ target.schema | trim }}_candidate
-    {%- elif custom_schema_name == 'restricted' and target.type == 'athena' -%}
-        {{ target.schema | trim }}_restricted_candidate
+    {%- elif custom_schema_name in ('restricted', 'intermediate') and target.type == 'athena' -%}
+        {{ target.schema | trim }}_{{ custom_schema_name }}_candidate
     {%- elif custom_schema_name is none -%}
         {{ target.schema | trim }}
     {%- else -%}

@@ -4,7 +4,8 @@
                                                    the build writes it in the candidate schema,
                                                    publishing points {ns}.{table} at it
     s3://{bucket}/{ns}/restricted/{table}/{run_id}/  personal data (schema {ns}_restricted)
-    s3://{bucket}/{ns}/work/...                    staging helpers and intermediate tables
+    s3://{bucket}/{ns}/work/{table}/{run_id}/      an intermediate table (schema {ns}_intermediate),
+                                                   one folder per build, published the same way
     s3://{bucket}/{ns}/raw/...                     the ingest's, never touched by dbt
   The run id is recover build's (RECOVER_RUN_ID); plain dbt writes `dbt-{invocation_id}`.
 -#}
@@ -28,10 +29,13 @@
 {% endmacro %}
 
 
-{#- Settings of a helper table (schema `{ns}_intermediate`, data under {ns}/work/). -#}
+{#- Settings of a helper table (schema `{ns}_intermediate`, data under {ns}/work/): on Athena
+    built in `{ns}_intermediate_candidate` and published with the build, since an incremental
+    build starts from the published intermediate tables (macros/incremental.sql). -#}
 {% macro recover_helper_config() %}
     {{ config(schema='intermediate') }}
     {%- if target.type == 'athena' -%}
-        {{ config(s3_data_dir=recover_work_dir()) }}
+        {{ config(format='parquet', table_type='hive',
+                  external_location=recover_published_location(model.name, 'work')) }}
     {%- endif -%}
 {% endmacro %}

@@ -62,3 +62,20 @@ def lambda_code(tmp_path_factory) -> Path:
 def deployment(aws, lambda_code) -> deployed.Deployment:  # noqa: F811
     """The shared stack of environment `test`, deployed on an empty moto server."""
     return deployed.deploy_shared(boto3.Session(), lambda_code)
+
+
+# Fast tiers first: a failure in the unit tests shows in minutes, not after the engine tiers.
+TIER_ORDER = ("slow", "faults", "pipeline", "trino", "athena")
+
+
+def pytest_collection_modifyitems(items):
+    def tier(item) -> int:
+        marks = {m.name for m in item.iter_markers()}
+        return max((TIER_ORDER.index(m) + 1 for m in marks if m in TIER_ORDER), default=0)
+
+    # a module goes with its slowest test, so its module-scoped fixtures are built once
+    module_tier: dict[str, int] = {}
+    for item in items:
+        module_tier[item.nodeid.split("::")[0]] = max(
+            module_tier.get(item.nodeid.split("::")[0], 0), tier(item))
+    items.sort(key=lambda item: module_tier[item.nodeid.split("::")[0]])  # stable sort

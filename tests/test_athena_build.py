@@ -68,7 +68,7 @@ RESTRICTED = f"{NS}_restricted"  # personal data: its own schema and prefix, pub
 
 def databases(ns: str) -> tuple[str, ...]:
     return (ns, f"{ns}_candidate", f"{ns}_restricted", f"{ns}_restricted_candidate",
-            f"{ns}_staging", f"{ns}_intermediate")
+            f"{ns}_staging", f"{ns}_intermediate", f"{ns}_intermediate_candidate")
 
 
 # --- the namespace's life ---------------------------------------------------------------------
@@ -128,7 +128,7 @@ def aws_env(athena: AthenaEndpoint, ns: str) -> dict[str, str]:
 
 def recover_build(athena: AthenaEndpoint, ns: str, target: str, workdir: Path,
                   select: list[str] | None = None, exclude: list[str] | None = None,
-                  expect_ok: bool = True) -> tuple[str, list[dict]]:
+                  expect_ok: bool = True, full_refresh: bool = False) -> tuple[str, list[dict]]:
     """`recover build --target namespace|prod` as production runs it: (run id, dbt results)."""
     cmd = [str(Path(sys.executable).with_name("recover")), "build", "--lake",
            f"s3://{athena.trino.bucket}", "--namespace", ns, "--target", target]
@@ -136,6 +136,8 @@ def recover_build(athena: AthenaEndpoint, ns: str, target: str, workdir: Path,
         cmd += ["--select", *select]
     if exclude:
         cmd += ["--exclude", *exclude]
+    if full_refresh:
+        cmd += ["--full-refresh"]
     proc = subprocess.run(cmd, cwd=workdir, env=aws_env(athena, ns), capture_output=True,
                           text=True, check=False, timeout=1800)
     runs = sorted((workdir / ".recover" / ns / "runs").iterdir(), key=lambda p: p.name)
@@ -263,10 +265,11 @@ def failed_run(athena, first_build, unit_tests, workdir) -> Snapshot:
 
 @pytest.fixture(scope="module")
 def second_build(athena, failed_run, workdir) -> Snapshot:
-    # Every model again, without the data tests the first build ran on the same SQL: on this
-    # 2-core machine they are a quarter of a build's time (Trino's CPU, README "Time").
+    # Every model again (nothing new was ingested: without --full-refresh the build would be up
+    # to date), without the data tests the first build ran on the same SQL: on this 2-core
+    # machine they are a quarter of a build's time (Trino's CPU, README "Time").
     run_id, results = recover_build(athena, NS, "namespace", workdir,
-                                    exclude=["test_type:data"])
+                                    exclude=["test_type:data"], full_refresh=True)
     snap = Snapshot(athena, NS, results, run_id)
     snap.actions_mark, snap.calls_mark = len(athena.trino.moto.actions()), len(athena.calls())
     return snap
@@ -457,8 +460,13 @@ def test_glue_locations_follow_the_lake_layout_contract(step, request, athena):
     for table in curated():
         assert (NS, table) in snap.partitions, table  # Parquet partitioned by cohort
         assert snap.tables[NS][table]["Parameters"]["classification"] == "parquet"
+    # intermediate tables: published with the build (an incremental build starts from them)
+    assert snap.tables[f"{NS}_intermediate"]
+    assert not snap.tables.get(f"{NS}_intermediate_candidate")
     for name in snap.tables[f"{NS}_intermediate"]:
-        assert snap.location(f"{NS}_intermediate", name) == f"s3://{bucket}/{NS}/work/{name}"
+        location = snap.location(f"{NS}_intermediate", name)
+        assert location == f"s3://{bucket}/{NS}/work/{name}/{snap.run_id}", name
+        assert norm(snap.manifest["tables"][f"{NS}_intermediate.{name}"]) == location
     assert snap.tables[f"{NS}_staging"]
     assert all(t["TableType"] == "VIRTUAL_VIEW" for t in snap.tables[f"{NS}_staging"].values())
 

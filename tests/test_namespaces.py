@@ -37,7 +37,8 @@ def test_the_names_of_a_namespace():
     assert namespaces.namespace_stack("dev", "feature_x") == "recover-dev-ns-feature-x"
     assert namespaces.shared_stack("dev") == "recover-dev-shared"
     assert namespaces.databases("x") == ["x", "x_raw", "x_staging", "x_intermediate", "x_candidate",
-                                         "x_restricted", "x_restricted_candidate"]
+                                         "x_restricted", "x_restricted_candidate",
+                                         "x_intermediate_candidate"]
     assert namespaces.workgroups("x") == ["recover-x", "recover-x-dbt"]
 
 

@@ -5,7 +5,7 @@ same names from here, and deploy/template.yaml spells them the same way (tests c
     recover-{env}-shared            the environment's shared stack (deploy/shared.yaml)
     recover-{env}-ns-{ns, _ as -}   a namespace's stack (deploy/template.yaml)
     {ns}, {ns}_raw, {ns}_staging, {ns}_intermediate, {ns}_candidate, {ns}_restricted,
-    {ns}_restricted_candidate       its Glue databases
+    {ns}_restricted_candidate, {ns}_intermediate_candidate   its Glue databases
     recover-{ns}, recover-{ns}-dbt  its Athena workgroups (analysts', dbt's)
     s3://{input}/{ns}/, s3://{data}/{ns}/, s3://{data}/athena-results/{ns}/,
     s3://{artifacts}/{ns}/          its prefixes in the shared buckets
@@ -23,7 +23,7 @@ from recover.lake import check_identifier
 
 PROTECTED = ("main", "staging")  # production and the staging namespace of the main branch
 DATABASE_SUFFIXES = ("_raw", "_staging", "_intermediate", "_candidate", "_restricted",
-                     "_restricted_candidate")
+                     "_restricted_candidate", "_intermediate_candidate")
 MAX_NAMESPACE = 40  # the template's MaxLength: names built from it stay within AWS's limits
 ENVIRONMENT_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
 BRANCH_PREFIX = "b_"  # before a branch name that does not start with a letter

@@ -34,6 +34,7 @@ from recover.build.state import BuildState
 
 CANDIDATE = "_candidate"
 RESTRICTED = "_restricted"  # personal data: its own Glue database, published the same way
+INTERMEDIATE = "_intermediate"  # what an incremental build starts from (never for readers)
 MANIFEST = "parquet/_published.json"
 _TABLE_INPUT_KEYS = ("Name", "Description", "Owner", "Retention", "StorageDescriptor",
                      "PartitionKeys", "TableType", "Parameters", "ViewOriginalText",
@@ -47,9 +48,11 @@ def candidate_schema(namespace: str) -> str:
 
 
 def schema_pairs(namespace: str) -> list[tuple[str, str]]:
-    """(candidate schema, published schema): the analysts' schema and the restricted one."""
+    """(candidate schema, published schema): the analysts' schema, the restricted one, and the
+    intermediate tables the next incremental build starts from."""
     return [(f"{namespace}{CANDIDATE}", namespace),
-            (f"{namespace}{RESTRICTED}{CANDIDATE}", f"{namespace}{RESTRICTED}")]
+            (f"{namespace}{RESTRICTED}{CANDIDATE}", f"{namespace}{RESTRICTED}"),
+            (f"{namespace}{INTERMEDIATE}{CANDIDATE}", f"{namespace}{INTERMEDIATE}")]
 
 
 @dataclass
