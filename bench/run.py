@@ -11,6 +11,8 @@ time, peak RSS of the whole process tree, see measure.py):
   build    ours      `recover build --lake L --namespace bench` (dbt on DuckDB + Parquet export)
            floor     `bench/floor.py` (bare DuckDB read_json of the raw zone -> Parquet)
            baseline  `bench/baseline.py build` (Python per-record transform + pandas/pyarrow)
+  weekly   ours      one more weekly export per cohort ingested on top of that history, then
+                     `recover build` again: an incremental build (docs/build.md)
 
 and the bytes (raw gzip, curated Parquet). Results: docs/benchmarks.{md,json,png} and the
 measured table in docs/build.md. Big files live under --scratch (default /tmp/recover-bench,
@@ -188,7 +190,10 @@ def bench_size(size: Size, scratch: Path, log, quiet: Quiet) -> dict:
                  "size_mb_per_export": size.size_mb}
 
     started = time.monotonic()
-    paths = generate_series(exports_dir, exports=size.exports, size_mb=size.size_mb, seed=SEED)
+    # the history, and one more week per cohort (the last two exports) for the incremental build
+    series = generate_series(exports_dir, exports=size.exports + 1, size_mb=size.size_mb,
+                             seed=SEED)
+    paths, week = series[:-2], series[-2:]
     ndjson, members, zipped = export_bytes(paths)
     out["generate_seconds"] = round(time.monotonic() - started, 1)
     out.update(exports=len(paths), members=members, ndjson_bytes=ndjson, export_bytes=zipped)
@@ -248,6 +253,20 @@ def bench_size(size: Size, scratch: Path, log, quiet: Quiet) -> dict:
         parent_rows=sum(last_json(m.log).get("row_counts", {}).values()))
     shutil.rmtree(base_out, ignore_errors=True)
     log(f"[{size.label}] build baseline: {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB")
+
+    # ---- a weekly build: one more export per cohort, ingested and built incrementally
+    quiet()
+    measure.run([recover, "ingest", *map(str, week), "--lake", str(lake),
+                 "--namespace", NAMESPACE], logs / "ingest_week.log").check()
+    quiet()
+    m = measure.run([recover, "build", "--lake", str(lake), "--namespace", NAMESPACE],
+                    logs / "build_week.log", cwd=REPO).check()
+    plan = next((line.strip() for line in m.log.read_text().splitlines()
+                 if "incremental:" in line or "full refresh:" in line), "")
+    out["incremental_build"] = measured(m, week_ndjson_bytes=export_bytes(week)[0], plan=plan,
+                                        **dbt_nodes(max((lake / NAMESPACE / "runs").iterdir())))
+    log(f"[{size.label}] weekly build: {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB "
+        f"({plan})")
     return out
 
 

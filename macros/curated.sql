@@ -10,8 +10,11 @@
     writes its own folder under the table's fixed prefix, recover_published_location()). -#}
 {% macro recover_curated_config(area='parquet') %}
     {%- if target.type == 'athena' -%}
+        {#- the table's name: a restricted model's YAML alias is not known yet at parse time,
+            when dbt captures this config -#}
+        {%- set table = model.name | replace('__restricted', '') -%}
         {{ config(format='parquet', partitioned_by=['cohort'], table_type='hive',
-                  external_location=recover_published_location(model.alias or model.name, area)) }}
+                  external_location=recover_published_location(table, area)) }}
     {%- elif target.type == 'trino' -%}
         {{ config(properties={'format': "'PARQUET'", 'partitioned_by': "ARRAY['cohort']"}) }}
     {%- endif -%}

@@ -83,7 +83,7 @@ def test_deploy_creates_the_namespace_and_teardown_leaves_nothing_behind(deploym
     use_namespace(deployment, "dev2")
     before = inventory(deployment, "dev")
     assert all(before.values()), {k: v for k, v in before.items() if not v}
-    assert len(before["functions"]) == 3 and len(before["databases"]) == 7
+    assert len(before["functions"]) == 3 and len(before["databases"]) == 8
     assert len(before["policies"]) == 2
     neighbour = inventory(deployment, "dev2")
 

@@ -14,6 +14,15 @@ from pathlib import Path
 from recover import faults
 from recover.lake import dir_mode, file_mode, make_dirs
 
+# DuckDB's memory limit for the local build (dbt's connection reads the same variable in
+# profiles/profiles.yml, with the same default); beyond it DuckDB spills to disk.
+MEMORY_LIMIT_ENV = "RECOVER_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def memory_limit() -> str:
+    return os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+
 
 def curated_tables(con, namespace: str) -> list[str]:
     rows = con.execute(
@@ -27,7 +36,7 @@ def export_parquet(database: Path, namespace: str, out_dir: Path) -> dict[str, i
     import duckdb
 
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(database), read_only=True)
+    con = duckdb.connect(str(database), read_only=True, config={"memory_limit": memory_limit()})
     try:
         for table in curated_tables(con, namespace):
             folder = Path(out_dir) / table
