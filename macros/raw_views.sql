@@ -66,8 +66,8 @@ from read_csv(
     columns = {'line': 'VARCHAR'}, delim = chr(1) || chr(2) || chr(3) || chr(4), quote = '',
     escape = '', header = false, auto_detect = false, comment = '', new_line = '\r\n',
     strict_mode = false, max_line_size = 67108864, compression = 'gzip', filename = true,
-    {#- DuckDB's buffer defaults to 16 lines of the longest size (1 GiB): two is enough -#}
-    buffer_size = 134217728
+    {#- DuckDB's buffer defaults to 16 times the longest line (1 GiB): one is enough -#}
+    buffer_size = 67108864
 )
 {%- endif %}
 {%- endmacro %}

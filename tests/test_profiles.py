@@ -30,6 +30,6 @@ def test_the_export_connection_takes_the_limit_or_its_override(tmp_path, monkeyp
             con.close()
 
     monkeypatch.delenv(parquet.MEMORY_LIMIT_ENV, raising=False)
-    assert setting() == "1.8 GiB"  # 2GB in DuckDB's units (its own default is 80% of RAM)
+    assert setting() == "3.7 GiB"  # 4GB in DuckDB's units (its own default is 80% of RAM)
     monkeypatch.setenv(parquet.MEMORY_LIMIT_ENV, "512MB")
     assert setting() == "488.2 MiB"
