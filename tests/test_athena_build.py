@@ -7,7 +7,8 @@ left behind, so every assertion reads a snapshot, not a state a later step has c
 
 1. ``recover ingest --lake s3://...`` lands the exports, commits them and registers the raw
    partitions; the workgroups are created as deploy/template.yaml declares them;
-2. first build: `recover build --target namespace` runs `dbt build --target namespace` (seeds,
+2. first build: the build runner's entry point (deploy/runner.sh, as CodeBuild runs it) runs
+   `recover build --target namespace`, which runs `dbt build --target namespace` (seeds,
    staging views, intermediate tables, the candidate curated and monitoring tables in
    ``{ns}_candidate``, data tests) and publishes the candidates into ``{ns}``; then plain
    `dbt test --select test_type:unit` runs the unit tests that can run on Athena;
@@ -126,21 +127,37 @@ def aws_env(athena: AthenaEndpoint, ns: str) -> dict[str, str]:
             "RECOVER_DBT_WORKGROUP": f"recover-{ns}-dbt"}
 
 
+OUTPUT: dict[str, str] = {}  # run id -> what `recover build` printed
+
+
 def recover_build(athena: AthenaEndpoint, ns: str, target: str, workdir: Path,
                   select: list[str] | None = None, exclude: list[str] | None = None,
-                  expect_ok: bool = True, full_refresh: bool = False) -> tuple[str, list[dict]]:
-    """`recover build --target namespace|prod` as production runs it: (run id, dbt results)."""
-    cmd = [str(Path(sys.executable).with_name("recover")), "build", "--lake",
-           f"s3://{athena.trino.bucket}", "--namespace", ns, "--target", target]
+                  expect_ok: bool = True, full_refresh: bool = False, runner: bool = False
+                  ) -> tuple[str, list[dict]]:
+    """`recover build --target namespace|prod` as production runs it: (run id, dbt results).
+    With `runner`, through the build runner's entry point (deploy/runner.sh) with the build
+    project's environment, as CodeBuild runs it (from the project's root)."""
+    recover = str(Path(sys.executable).with_name("recover"))
+    env = aws_env(athena, ns)
+    if runner:
+        assert not (select or exclude or full_refresh)
+        cmd = ["bash", str(ROOT / "deploy" / "runner.sh")]
+        env.update(RECOVER_BIN=recover, RECOVER_LAKE=f"s3://{athena.trino.bucket}",
+                   RECOVER_TARGET=target)
+        workdir = ROOT
+    else:
+        cmd = [recover, "build", "--lake", f"s3://{athena.trino.bucket}", "--namespace", ns,
+               "--target", target]
     if select:
         cmd += ["--select", *select]
     if exclude:
         cmd += ["--exclude", *exclude]
     if full_refresh:
         cmd += ["--full-refresh"]
-    proc = subprocess.run(cmd, cwd=workdir, env=aws_env(athena, ns), capture_output=True,
+    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True,
                           text=True, check=False, timeout=1800)
     runs = sorted((workdir / ".recover" / ns / "runs").iterdir(), key=lambda p: p.name)
+    OUTPUT[runs[-1].name] = proc.stdout
     out = proc.stdout[-4000:] + proc.stderr[-4000:]
     if expect_ok:
         assert proc.returncode == 0, out + "\n" + (runs[-1] / "dbt.out").read_text()[-6000:] \
@@ -221,7 +238,7 @@ def workdir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def ingested(athena, exports) -> Snapshot:
     others = set(Snapshot(athena, NS, None).keys)  # earlier test modules' files (shared bucket)
-    ingest(athena, NS, exports)
+    ingest(athena, NS, exports[:-2])  # the last week of each cohort comes in the weekly build
     create_workgroups(athena, NS)
     snap = Snapshot(athena, NS, None)
     snap.actions_mark, snap.calls_mark = len(athena.trino.moto.actions()), len(athena.calls())
@@ -231,7 +248,8 @@ def ingested(athena, exports) -> Snapshot:
 
 @pytest.fixture(scope="module")
 def first_build(athena, ingested, workdir) -> Snapshot:
-    run_id, results = recover_build(athena, NS, "namespace", workdir)
+    # the build runner's entry point, as CodeBuild runs it when an export was committed
+    run_id, results = recover_build(athena, NS, "namespace", workdir, runner=True)
     return Snapshot(athena, NS, results, run_id)
 
 
@@ -278,7 +296,18 @@ def second_build(athena, failed_run, workdir) -> Snapshot:
 
 
 @pytest.fixture(scope="module")
-def prod_build(athena, exports, second_build, tmp_path_factory) -> Snapshot:
+def weekly_build(athena, exports, second_build, workdir) -> Snapshot:
+    """The next week's export of each cohort, then an incremental build (docs/build.md)."""
+    ingest(athena, NS, exports[-2:])
+    run_id, results = recover_build(athena, NS, "namespace", workdir,
+                                    exclude=["test_type:data"])
+    snap = Snapshot(athena, NS, results, run_id)
+    snap.output = OUTPUT[run_id]
+    return snap
+
+
+@pytest.fixture(scope="module")
+def prod_build(athena, exports, weekly_build, tmp_path_factory) -> Snapshot:
     ingest(athena, PROD, exports)
     create_workgroups(athena, PROD)
     run_id, results = recover_build(athena, PROD, "prod", tmp_path_factory.mktemp("prod-work"),
@@ -319,6 +348,9 @@ def test_the_first_build_runs_every_model_seed_and_test_and_publishes(first_buil
     published = set(first_build.tables[NS])
     assert set(curated()) | set(SEEDS) | {"record_counts", "cast_failures"} <= published
     assert first_build.tables[RESTRICTED]
+    # the run's folder in the data bucket, its record uploaded last
+    record = f"{NS}/runs/{first_build.run_id}/run.json"
+    assert record in first_build.keys and f"{NS}/runs/{first_build.run_id}/dbt.out" in first_build.keys
     # candidates leave the catalog once published
     assert not first_build.tables[CANDIDATE] and not first_build.tables[f"{RESTRICTED}_candidate"]
     assert first_build.manifest["run_id"] == first_build.run_id
@@ -441,7 +473,7 @@ def test_the_aws_actions_the_builds_needed_are_in_the_runner_role(ingested, seco
 # --- 3. the location contract --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("step", ["first_build", "second_build"])
+@pytest.mark.parametrize("step", ["first_build", "second_build", "weekly_build"])
 def test_glue_locations_follow_the_lake_layout_contract(step, request, athena):
     snap: Snapshot = request.getfixturevalue(step)
     bucket = athena.trino.bucket
@@ -473,7 +505,7 @@ def test_glue_locations_follow_the_lake_layout_contract(step, request, athena):
     assert all(t["TableType"] == "VIRTUAL_VIEW" for t in snap.tables[f"{NS}_staging"].values())
 
 
-@pytest.mark.parametrize("step", ["first_build", "second_build"])
+@pytest.mark.parametrize("step", ["first_build", "second_build", "weekly_build"])
 def test_s3_holds_only_the_namespace_prefixes_and_no_orphans(step, request, ingested):
     snap: Snapshot = request.getfixturevalue(step)
     allowed = (*(f"{NS}/{p}/" for p in ("raw", "parquet", "restricted", "work", "runs")),
@@ -562,8 +594,21 @@ def rows(data) -> list[tuple]:
     return sorted((tuple(normalise(v) for v in r) for r in data), key=repr)
 
 
+def test_the_weekly_build_is_incremental_and_publishes_every_export(weekly_build, second_build):
+    assert not bad(weekly_build.results)
+    assert "incremental: 2 new export(s) on top of build " + second_build.run_id \
+        in weekly_build.output, weekly_build.output[-2000:]
+    exports = weekly_build.manifest["state"]["exports"]
+    assert len(exports) == 6 and len(second_build.manifest["state"]["exports"]) == 4
+    # its intermediate tables start the next build: published with it
+    for table in weekly_build.tables[f"{NS}_intermediate"].values():
+        assert table["StorageDescriptor"]["Location"].rstrip("/").endswith(weekly_build.run_id)
+
+
+# The DuckDB build is one full refresh over every export; Athena's tables come from a full build
+# over four of them plus an incremental build of the last two.
 @pytest.mark.parametrize("table", curated())
-def test_curated_table_equals_the_duckdb_build(second_build, duckdb_lake, athena, table):
+def test_curated_table_equals_the_duckdb_build(weekly_build, duckdb_lake, athena, table):
     con = duckdb.connect(str(duckdb_lake / NS / "recover.duckdb"), read_only=True)
     try:
         rel = con.sql(f'select * from "{NS}"."{table}"')

@@ -8,7 +8,9 @@ project's environment).
 Not emulated: moto cannot invoke Lambda functions (no container runtime here), so the test
 carries each message from the queue to the handler as the event source mapping would, and points
 the commit rule (its pattern unchanged) at a queue to carry its event to the trigger; moto's CodeBuild records builds but
-runs nothing, so the runner's entry point is run here.
+runs nothing, so the runner's entry point is run here. Its real run, `recover build` on the
+Athena endpoint of the test suite up to the published curated tables and the run folder in the
+data bucket, is the first build of tests/test_athena_build.py (it runs deploy/runner.sh).
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ pytestmark = pytest.mark.pipeline
 ROOT = Path(__file__).resolve().parents[1]
 NS = "dev"
 EXPORT = f"{NS}/adults_v1/2024-06-09T00:12:49Z_0b6f"
-ATHENA_ENDPOINT = ROOT / "tests" / "support" / "athena_endpoint.py"
 
 
 def function_env(d, name: str) -> dict[str, str]:
@@ -129,16 +130,6 @@ def test_the_runner_entry_point_runs_recover_build_with_the_build_projects_envir
     proc = subprocess.run(["bash", str(ROOT / "deploy" / "runner.sh")], env=env, capture_output=True,
                           text=True, check=False)
     assert proc.returncode != 0 and "RECOVER_LAKE" in proc.stderr
-
-
-def test_the_runner_builds_the_curated_tables_on_athena():
-    """WAITING: deploy/runner.sh run against the test suite's Athena endpoint after the steps
-    above, ending with the namespace's curated tables in Glue and its run folder in
-    s3://{data}/{ns}/runs/{run_id}/. The endpoint (tests/support/athena_endpoint.py) is being
-    built on another branch; until this step is written against it, the test says so."""
-    landed = "has landed, this step is still to be written" if ATHENA_ENDPOINT.exists() else \
-        "is not merged yet (branch athena-endpoint)"
-    pytest.skip(f"WAITING: the runner on the test suite's Athena endpoint, which {landed}")
 
 
 class _Loader(yaml.SafeLoader):
