@@ -454,9 +454,9 @@ def compare_table(runner: Runner, table: str, schema: str, base_ns: str, candida
         rel = runner.relation(present[0], present[1] + suffix, table)
         (rows,) = runner.query(f"select count(*) from {rel}")[0]
         if base_cols is not None:
-            result.rows_base = int(rows)
+            result.rows_base = result.only_base = int(rows)
         else:
-            result.rows_candidate = int(rows)
+            result.rows_candidate = result.only_candidate = int(rows)
         return result
     b_rel = runner.relation("base", base_ns + suffix, table)
     c_rel = runner.relation("candidate", candidate_ns + suffix, table)
