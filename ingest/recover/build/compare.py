@@ -247,7 +247,7 @@ class AthenaRunner:
         if client is None:
             import boto3
 
-            client = boto3.client("athena")
+            client = boto3.session.Session().client("athena")  # this environment's settings
         self.client = client
         self.namespaces = {"base": base, "candidate": candidate}
         self.workgroup = workgroup
