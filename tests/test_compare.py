@@ -273,3 +273,31 @@ def test_a_missing_namespace_or_lake_exits_2_with_one_line(lake, cli, tmp_path):
     assert (code, out) == (2, "") and err.count("\n") == 1 and "does not exist" in err
     code, _, err = cli("compare", "--base", "Not-An-Id", "--candidate", SAME, "--lake", lake)
     assert code == 2 and err.count("\n") == 1
+
+
+def tiny_lake(root: Path, tables: dict[str, dict[str, str]]) -> Path:
+    """A lake of hand-made namespaces: {ns: {table: "create table ... as" select}}, each a
+    plain published database file (as a lake from before publishing has)."""
+    for ns, defs in tables.items():
+        (root / ns).mkdir(parents=True)
+        con = duckdb.connect(str(root / ns / "recover.duckdb"))
+        con.execute(f"create schema {ns}")
+        for table, select in defs.items():
+            con.execute(f"create table {ns}.{table} as {select}")
+        con.close()
+    return root
+
+
+def test_null_key_parts_match_and_null_values_are_equal(tmp_path):
+    rows = ("select * from (values ('p1', 'l1', 1), ('p1', NULL, NULL), (NULL, NULL, 3)) "
+            't("ParticipantIdentifier", "LogId", "MinutesAsleep")')
+    changed = ("select * from (values ('p1', 'l1', 1), ('p1', NULL, 2), (NULL, NULL, 3)) "
+               't("ParticipantIdentifier", "LogId", "MinutesAsleep")')
+    lake = tiny_lake(tmp_path, {"a": {SLEEP: rows}, "b": {SLEEP: rows}, "c": {SLEEP: changed}})
+    (same,) = run_compare(lake, "a", "b").tables
+    assert same.method == "key" and not same.differs and same.rows_base == 3
+    (diff,) = run_compare(lake, "a", "c").tables
+    assert (diff.only_base, diff.only_candidate, diff.differing) == (0, 0, 1)
+    (example,) = diff.examples["differing"]
+    assert example.key == {"ParticipantIdentifier": "p1", "LogId": None}
+    assert example.changes == [("MinutesAsleep", None, 2)]
