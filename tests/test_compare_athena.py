@@ -35,7 +35,7 @@ def sql_value(value, sql_type: str) -> str:
     if value is None:
         return f"cast(null as {sql_type})"
     if sql_type == "timestamp":
-        return f"timestamp '{value}'"
+        return f"cast('{value}' as timestamp)"
     if sql_type == "varchar":
         return "cast('" + str(value).replace("'", "''") + "' as varchar)"
     if sql_type == "boolean":
