@@ -212,10 +212,10 @@ class DuckDBRunner:
         return f"{quote(self.alias[side])}.{quote(schema)}.{quote(table)}"
 
     def columns(self, side: str, schema: str) -> dict[str, list[tuple[str, str]]]:
-        rows = self.con.execute(
+        rows = self.query(
             "select table_name, column_name, data_type from duckdb_columns() "
-            "where database_name = ? and schema_name = ? order by table_name, column_index",
-            [self.alias[side], schema]).fetchall()
+            f"where database_name = {literal(self.alias[side])} and schema_name = "
+            f"{literal(schema)} order by table_name, column_index")
         out: dict[str, list[tuple[str, str]]] = {}
         for table, column, data_type in rows:
             out.setdefault(table, []).append((column, data_type))
