@@ -73,7 +73,19 @@ def namespaces(athena):
     ctas(athena, BASE, "dataset_fitbitecg", [("ParticipantIdentifier", "varchar")], [("p1",)])
     ctas(athena, BASE, "record_counts", COUNTS, [("run-a", "FitbitSleepLogs", "READ", 4)] * 2)
     ctas(athena, CAND, "record_counts", COUNTS, [("run-b", "FitbitSleepLogs", "READ", 4)] * 2)
-    return athena
+    yield athena
+    # leave the shared moto as found: other athena-tier modules list the whole bucket
+    glue, s3 = athena.client("glue"), athena.client("s3")
+    for schema in (BASE, CAND):
+        for table in glue.get_tables(DatabaseName=schema)["TableList"]:
+            glue.delete_table(DatabaseName=schema, Name=table["Name"])
+        glue.delete_database(Name=schema)
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=athena.trino.bucket,
+                                                         Prefix=f"athena-results/{CAND}/")
+    for page in pages:
+        for obj in page.get("Contents", []):
+            s3.delete_object(Bucket=athena.trino.bucket, Key=obj["Key"])
+    athena.client().delete_work_group(WorkGroup=WORKGROUP, RecursiveDeleteOption=True)
 
 
 def test_compare_on_athena_runs_the_same_sql_in_the_engine(namespaces, cli, monkeypatch):
