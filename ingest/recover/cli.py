@@ -24,6 +24,7 @@ COMMANDS = {
     "teardown": ("recover.commands.teardown", "remove a namespace from AWS: stack, prefixes, databases, workgroups"),
     "backfill": ("recover.commands.backfill", "submit the exports missing from a namespace's raw zone to its queue"),
     "namespace": ("recover.commands.namespace", "the namespace a git ref or branch deploys to"),
+    "compare": ("recover.commands.compare", "compare two namespaces' tables: schema, rows, values (exit 1 when they differ)"),
     "integration-run": ("recover.commands.integration_run", "CI: recent exports into a namespace, wait for its build, compare with main"),
 }
 
