@@ -339,6 +339,9 @@ def _counts_section(counts: Counts | None, target: str) -> list[str]:
                    "cast_failures tables (where run_id = this run).</p>")
         return out
     out += [f'<p class="note">{_e(n)}</p>' for n in counts.notes]
+    types = sorted(set(counts.by_type) | set(counts.cast_failures or {}))
+    if not types:
+        return out
     out.append('<p class="note">From record_counts (rows of this run id, summed over '
                "export_end_date) and cast_failures. Duplicates dropped = READ - DROP_DUPLICATES; "
                "Deleted = DROP_DUPLICATES - DROP_DELETED_SAMPLES (HealthKit); {type}_deleted rows "
@@ -346,7 +349,6 @@ def _counts_section(counts: Counts | None, target: str) -> list[str]:
     out.append('<table id="counts"><tr><th>Data type</th>'
                + "".join(f'<th class="n" data-col="{k}">{_e(label)}</th>'
                          for k, label in COUNT_COLUMNS) + "</tr>")
-    types = sorted(set(counts.by_type) | set(counts.cast_failures or {}))
     for dtype in types:
         row = count_row(counts.by_type.get(dtype, {}))
         if counts.cast_failures is not None and not dtype.endswith("_deleted"):
