@@ -173,7 +173,8 @@ def read_counts(database: Path, namespace: str, run_id: str, nodes: list[Node],
                 by_event = counts.by_type.setdefault(dtype, {})
                 by_event[event] = by_event.get(event, 0) + int(n or 0)
                 per = counts.per_export.setdefault(dtype, {}).setdefault(event, {})
-                per[str(export_end)] = per.get(str(export_end), 0) + int(n or 0)
+                day = str(export_end).removesuffix(" 00:00:00")
+                per[day] = per.get(day, 0) + int(n or 0)
             counts.history = [(r, str(s), int(n or 0)) for r, s, n in con.execute(
                 f"select run_id, cast(min(run_started_at) as varchar), sum(row_count) "
                 f"from {_rel(namespace, 'record_counts')} where event = 'WRITE' "
