@@ -333,6 +333,10 @@ def count_row(events: dict[str, int]) -> dict[str, int | None]:
 
 def _counts_section(counts: Counts | None, target: str) -> list[str]:
     out = ['<h2 id="records">Records per data type (this run)</h2>']
+    if counts is None and target == "local":
+        out.append('<p class="note">The build\'s database was not there to read (dbt stopped '
+                   "before creating it): no counts for this run.</p>")
+        return out
     if counts is None:
         out.append(f'<p class="note">Target {_e(target)}: the report is made of dbt\'s '
                    "run_results.json and manifest.json only; the counts are not queried on "
