@@ -18,6 +18,7 @@ COMMANDS = {
     "ingest": ("recover.commands.ingest", "land export members in the raw zone and register raw tables"),
     "build": ("recover.commands.build", "run the dbt build and publish the curated tables"),
     "demo": ("recover.commands.demo", "synthetic exports -> ingest -> build -> summary, on the local target"),
+    "docs": ("recover.commands.docs", "build the dbt docs site of a namespace's published build (and serve it)"),
     "status": ("recover.commands.status", "the exports of a namespace (committed, partial) and its published build"),
     "registry": ("recover.commands.registry", "registry tools: `suggest` entries for unknown JSON paths"),
     "deploy": ("recover.commands.deploy", "deploy the shared stack, or a namespace's stack and artifacts, on AWS"),
