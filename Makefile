@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint actionlint models check-models bench trino clean
+.PHONY: demo test lint actionlint models check-models bench trino chromium clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,12 @@ check-models: $(STAMP)
 trino: $(STAMP)
 	bash scripts/fetch_trino.sh
 
+# Headless Chromium (Debian's package) for the docs-site test; installs it when missing (root).
+chromium:
+	bash scripts/chromium.sh
+
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf demo lake target logs .pytest_cache
+	rm -rf demo lake target logs .pytest_cache test-artifacts

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 from recover import registry
 from recover.registry import dbt_data, docs
-from recover.registry.layout import TableLayout, layouts
+from recover.registry.layout import TableLayout, key_columns, layouts
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
@@ -273,7 +273,7 @@ def curated_yaml(all_layouts: dict[str, TableLayout]) -> dict:
             "columns": _columns(docs.parent_columns(t), dt.index),
         })
         for child in t.children:
-            unique = [*dt.index, *([f"{child.parent}_index"] if child.parent else []), "index"]
+            unique = list(key_columns(t, child))
             meaning = dt.doc(child.dotted).description
             models.append({
                 "name": child.table,
@@ -314,10 +314,10 @@ def restricted_yaml(all_layouts: dict[str, TableLayout]) -> dict:
         if path:
             child = t.child(path)
             cols = docs.child_column_docs(t, child, restricted=True)
-            unique = [*dt.index, *([f"{child.parent}_index"] if child.parent else []), "index"]
+            unique = list(key_columns(t, child))
         else:
             cols = docs.restricted_columns(t)
-            unique = list(dt.index)
+            unique = list(key_columns(t))
         models.append({
             "name": model,
             "description": (f"Personal data of {alias} (direct identifiers and free text that can "

@@ -18,12 +18,14 @@ COMMANDS = {
     "ingest": ("recover.commands.ingest", "land export members in the raw zone and register raw tables"),
     "build": ("recover.commands.build", "run the dbt build and publish the curated tables"),
     "demo": ("recover.commands.demo", "synthetic exports -> ingest -> build -> summary, on the local target"),
+    "docs": ("recover.commands.docs", "build the dbt docs site of a namespace's published build (and serve it)"),
     "status": ("recover.commands.status", "the exports of a namespace (committed, partial) and its published build"),
     "registry": ("recover.commands.registry", "registry tools: `suggest` entries for unknown JSON paths"),
     "deploy": ("recover.commands.deploy", "deploy the shared stack, or a namespace's stack and artifacts, on AWS"),
     "teardown": ("recover.commands.teardown", "remove a namespace from AWS: stack, prefixes, databases, workgroups"),
     "backfill": ("recover.commands.backfill", "submit the exports missing from a namespace's raw zone to its queue"),
     "namespace": ("recover.commands.namespace", "the namespace a git ref or branch deploys to"),
+    "compare": ("recover.commands.compare", "compare two namespaces' tables: schema, rows, values (exit 1 when they differ)"),
     "integration-run": ("recover.commands.integration_run", "CI: recent exports into a namespace, wait for its build, compare with main"),
 }
 

@@ -3,6 +3,8 @@
     core.py        build(): dbt build on a target, then the local Parquet export
     dbt_runner.py  dbt in a subprocess: progress, run_results.json
     parquet.py     the local curated tables as Parquet, partitioned by cohort
+    report.py      the run report (report.html) in the run's folder
+    docs_site.py   the dbt docs site of a namespace (`recover docs`)
 
 Reads the lake through recover.lake; never writes the raw zone.
 """

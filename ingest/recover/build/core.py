@@ -8,7 +8,8 @@ tests), exports the curated tables to Parquet in the same folder, and only when 
 targets (`namespace`, `prod`) and `trino`, the engine writes the Parquet and this runs dbt.
 
 Each run keeps its artifacts in `{lake}/{ns}/runs/{run_id}/` (local) or `./.recover/{ns}/runs/`
-(remote targets): dbt's run_results.json and manifest.json, dbt.log and dbt.out (its output).
+(remote targets): dbt's run_results.json and manifest.json, dbt.log and dbt.out (its output),
+and report.html, the run report (report.py), for every build that ran dbt, passed or failed.
 On the Athena targets they are uploaded, with a run.json, to `s3://{bucket}/{ns}/runs/{run_id}/`
 whether the build passed or not (run_upload.py).
 
@@ -32,6 +33,7 @@ from recover.build.dbt_runner import PROFILES_DIR, PROJECT_DIR, NodeProgress, re
 from recover.build.lock import namespace_lock
 from recover.build.parquet import count_rows, export_parquet
 from recover.build.publish import LocalBuild, published_state
+from recover.build.report import write_report
 from recover.build.state import STATE_FILE, BuildState, Plan, plan, project_fingerprint
 from recover.lake import make_dirs, split_s3_uri, write_atomic
 
@@ -56,6 +58,9 @@ class BuildResult:
     plan: Plan | None = None  # full or incremental, and why
     up_to_date: bool = False  # nothing new since the published build: dbt did not run
     artifacts_uri: str | None = None  # remote targets: the run's folder in the data bucket
+    report: Path | None = None  # the run report (report.py), when dbt ran
+    report_uri: str | None = None  # ... and its copy in the data bucket (Athena targets)
+    report_error: str | None = None  # why the report could not be written
 
 
 def new_run_id() -> str:
@@ -199,10 +204,13 @@ def _build_local(lake: Path, namespace: str, chosen: Selection, export: bool,
                 faults.point("build.before_publish")
                 work.publish()
                 result.published = True
+                _report(result, namespace, LOCAL, started, work.database)
                 faults.point("build.after_publish")
             else:
                 result.row_counts = count_rows(work.database, namespace) \
                     if work.database.exists() else {}
+                # before the discard: the report reads the failed build's own database
+                _report(result, namespace, LOCAL, started, work.database)
                 work.discard()
         except BaseException:
             work.discard()
@@ -210,6 +218,21 @@ def _build_local(lake: Path, namespace: str, chosen: Selection, export: bool,
         work.sweep()
     result.seconds = time.monotonic() - started
     return result
+
+
+def _report(result: BuildResult, namespace: str, target: str, started: float,
+            database: Path | None) -> None:
+    """Write the run report (report.py) into the run's folder. A report that cannot be written
+    never changes the build's outcome: the reason is kept for the summary instead."""
+    if result.run_dir is None:
+        return
+    result.seconds = time.monotonic() - started
+    try:
+        result.report = write_report(result, namespace, target,
+                                     database if database is not None and database.exists()
+                                     else None)
+    except Exception as exc:  # noqa: BLE001 - reported, never fatal to the build
+        result.report_error = f"{type(exc).__name__}: {exc}"
 
 
 def sync_raw_partitions(lake: str, namespace: str) -> str:
@@ -261,6 +284,8 @@ def _build_remote(lake: str, namespace: str, chosen: Selection, target: str,
                 else:
                     (home / STATE_FILE).unlink(missing_ok=True)
         finally:
+            # the dbt artifacts only: no Athena query runs for the report (report.py)
+            _report(result, namespace, target, started, None)
             result.seconds = time.monotonic() - started
             if session is not None and result.run_dir is not None:
                 from recover.build.run_upload import run_record, upload_run
@@ -268,6 +293,8 @@ def _build_remote(lake: str, namespace: str, chosen: Selection, target: str,
                 result.artifacts_uri = upload_run(
                     session.client("s3"), bucket, namespace, result.run_dir,
                     run_record(result, namespace, target, started_at))
+                if result.report is not None:
+                    result.report_uri = result.artifacts_uri + result.report.name
     return result
 
 

@@ -1,11 +1,11 @@
 """A remote build's record in the lake: `s3://{bucket}/{ns}/runs/{run_id}/`.
 
 After every build on an Athena target (published or not), its run folder (dbt's
-run_results.json and manifest.json, dbt.log, dbt.out, a report when there is one) goes to the
-data bucket next to the data it built, with `run.json`: the run, whether it passed and
-published, when it started and ended, and the CodeBuild build that ran it, if any. Operators
-and the CI's integration run read these; `run.json` is uploaded last, so a run whose run.json
-is there has all its files there.
+run_results.json and manifest.json, dbt.log, dbt.out, and report.html, the run report of
+report.py) goes to the data bucket next to the data it built, with `run.json`: the run, whether
+it passed and published, when it started and ended, and the CodeBuild build that ran it, if any.
+Operators and the CI's integration run read these; `run.json` is uploaded last, so a run whose
+run.json is there has all its files there.
 """
 
 from __future__ import annotations

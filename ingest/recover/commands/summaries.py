@@ -69,6 +69,12 @@ def print_build_summary(result: BuildResult, lake, namespace: str, target: str =
         print(f"Run artifacts: {result.run_dir}", file=out)
     if result.artifacts_uri is not None:
         print(f"Run artifacts in the lake: {result.artifacts_uri}", file=out)
+    if result.report_uri is not None:
+        print(f"Run report: {result.report_uri}", file=out)
+    elif result.report is not None:
+        print(f"Run report: {result.report}", file=out)
+    elif result.report_error is not None:
+        print(f"Run report: not written ({result.report_error})", file=out)
     print(f"Build time: {result.seconds:.1f} s", file=out)
     for failure in result.failures:
         print(f"FAILED {failure}", file=sys.stderr)

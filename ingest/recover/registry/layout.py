@@ -390,6 +390,27 @@ def curated_tables(reg: Registry) -> list[str]:
     return names
 
 
+def key_columns(layout: TableLayout, child: Child | None = None) -> tuple[str, ...]:
+    """The columns that identify a row of a curated table (the ones its uniqueness test
+    checks): a parent's index fields; a child's parent index fields, the enclosing element's
+    `{parent}_index` for nested arrays, and `index`. Restricted tables are keyed the same way."""
+    if child is None:
+        return tuple(layout.data_type.index)
+    return (*layout.data_type.index, *([f"{child.parent}_index"] if child.parent else []),
+            "index")
+
+
+def table_keys(reg: Registry) -> dict[str, tuple[str, ...]]:
+    """Every curated table (and restricted table: same names) -> its key columns."""
+    keys: dict[str, tuple[str, ...]] = {}
+    for dt in reg.primary():
+        t = table_layout(dt)
+        keys[parent_table(dt)] = key_columns(t)
+        for c in t.children:
+            keys[c.table] = key_columns(t, c)
+    return keys
+
+
 def restricted_tables(reg: Registry) -> list[str]:
     """Every table of the restricted schema: a parent or child table holding personal data."""
     names = []
