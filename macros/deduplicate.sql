@@ -20,6 +20,7 @@
                            cast, comma-separated (cast_failures counts them)
 -#}
 {% macro recover_deduplicate(name) %}
+{{- recover_helper_config() -}}
 {%- set t = recover_layout(name) -%}
 {%- set staged = ref(t.models.staging) -%}
 {%- set has_deleted = t.deletions is not none -%}

@@ -15,11 +15,6 @@
 {%- endmacro %}
 
 
-{% macro recover_work_dir() -%}
-    {{- 's3://' ~ env_var('RECOVER_BUCKET', 'unset') ~ '/' ~ target.schema ~ '/work/' -}}
-{%- endmacro %}
-
-
 {#- Settings of a table readers see that is not a curated table (monitoring). -#}
 {% macro recover_published_config() %}
     {%- if target.type == 'athena' -%}
