@@ -58,9 +58,16 @@ class Served:
     def __init__(self, lake: Path) -> None:
         self.database = (lake / NS / "recover.duckdb").resolve()
         self.before = (digest(self.database), self.database.stat().st_mtime_ns)
-        self.proc = subprocess.Popen(
-            [RECOVER, "docs", "--lake", str(lake), "--namespace", NS, "--serve", "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # As from a terminal: a suite started in the background (`cmd &`) has SIGINT ignored,
+        # which its children inherit, and Python then never turns Ctrl-C into
+        # KeyboardInterrupt. A handled SIGINT is reset to the default in the child.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            self.proc = subprocess.Popen(
+                [RECOVER, "docs", "--lake", str(lake), "--namespace", NS, "--serve", "--port",
+                 "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.stdout: list[str] = []
