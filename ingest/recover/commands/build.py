@@ -17,9 +17,9 @@ from pathlib import Path
 from recover.build import ATHENA_TARGETS, LOCAL, TARGETS, build
 from recover.build.lock import BuildLocked
 from recover.commands.progress import NodeCounter
-from recover.commands.summaries import print_build_summary
+from recover.commands.summaries import print_build_summary, refused_namespace
 from recover.ingest import SinkError
-from recover.lake import check_identifier, is_s3_uri
+from recover.lake import is_s3_uri
 
 PROG = "recover build"
 
@@ -46,10 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        check_identifier("namespace", args.namespace)
-    except ValueError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+    if refused_namespace(PROG, args.namespace):
         return 2
     if args.target in ATHENA_TARGETS and not is_s3_uri(args.lake):
         print(f"{PROG}: error: --target {args.target} needs --lake s3://bucket", file=sys.stderr)

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from recover.build.docs_site import DocsFailed, NoPublishedBuild, generate, server
-from recover.lake import check_identifier, is_s3_uri
+from recover.commands.summaries import refused_namespace
+from recover.lake import is_s3_uri
 
 PROG = "recover docs"
 
@@ -28,10 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        check_identifier("namespace", args.namespace)
-    except ValueError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+    if refused_namespace(PROG, args.namespace):
         return 2
     if is_s3_uri(args.lake):
         print(f"{PROG}: error: the docs site is built from a local lake's published database; "

@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from recover.lake import check_identifier, database_path
+from recover.commands.summaries import refused_namespace
+from recover.lake import database_path
 from recover.registry.suggest import Drift, suggest
 
 PROG = "recover registry"
@@ -26,10 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import duckdb
 
-    try:
-        check_identifier("namespace", args.namespace)
-    except ValueError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+    if refused_namespace(PROG, args.namespace):
         return 2
     database = database_path(Path(args.lake), args.namespace)
     if not database.exists():

@@ -1,4 +1,5 @@
-"""What the ingest and build verbs print when they are done (stdout), shared by `recover demo`."""
+"""What the ingest and build verbs print when they are done (stdout), shared by `recover demo`;
+the one-line refusal of a namespace that is not a plain identifier (stderr)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ from typing import TextIO
 from recover.build import LOCAL, BuildResult
 from recover.commands.progress import MB
 from recover.ingest import Summary
-from recover.lake import database_path, parquet_dir
+from recover.lake import check_identifier, database_path, parquet_dir
+
+
+def refused_namespace(prog: str, namespace: str) -> bool:
+    """True, after the one-line error on stderr, when `namespace` is not a plain identifier."""
+    try:
+        check_identifier("namespace", namespace)
+    except ValueError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return True
+    return False
 
 
 def print_ingest_summary(summary: Summary, out: TextIO) -> None:
