@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/recover demo
 
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=30
 
 lint: $(STAMP)
 	$(BIN)/ruff check ingest tests scripts bench

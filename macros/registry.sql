@@ -31,3 +31,14 @@
         {{ exceptions.raise_compiler_error("namespace '" ~ target.schema ~ "' (RECOVER_NAMESPACE) is not a plain identifier (" ~ pattern ~ ")") }}
     {%- endif -%}
 {% endmacro %}
+
+
+{#- `select <columns> from <prefix><group> [where ...]` for every device group, unioned: the
+    monitoring models are built per group (one query over every raw table would exceed
+    Trino/Athena's stage limit of 150) and read back as one. -#}
+{% macro recover_union_groups(prefix, columns='*', where='') -%}
+    {%- for group in recover_registry()['groups'] %}
+    select {{ columns }} from {{ ref(prefix ~ group) }}{{ ' where ' ~ where if where }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

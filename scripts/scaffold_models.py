@@ -118,20 +118,9 @@ def ranged_tables() -> set[str]:
 
 
 def monitoring_yaml(reg: registry.Registry) -> dict:
+    """The per-group monitoring models; the tables built from them are documented by hand in
+    models/monitoring/_monitoring__tables.yml."""
     return {"version": 2, "models": [
-        {
-            "name": "record_counts",
-            "description": "Row counts per data type and export_end_date at READ, DROP_DUPLICATES, "
-            "DROP_DELETED_SAMPLES and WRITE; each run appends its counts.",
-            "columns": [
-                {"name": "data_type", "description": "Data type ({type}_deleted for deletion tables)."},
-                {"name": "event", "description": "READ | DROP_DUPLICATES | DROP_DELETED_SAMPLES | WRITE."},
-                {"name": "export_end_date", "description": "Export window end (from the file name)."},
-                {"name": "row_count", "description": "Rows at that step."},
-                {"name": "run_id", "description": "dbt invocation id of the run."},
-                {"name": "run_started_at", "description": "When the run started (UTC)."},
-            ],
-        },
         *[
             {"name": f"record_counts__{g}",
              "description": f"This run's record counts of the {g} data types (unioned into record_counts)."}
@@ -145,64 +134,6 @@ def monitoring_yaml(reg: registry.Registry) -> dict:
              "data_tests": [{"recover_rejected_share": {"config": {"severity": "error"}}}]}
             for g in reg.groups()
         ],
-        {
-            "name": "rejected_records",
-            "description": "Raw lines that are not JSON objects, kept out of the curated tables: "
-            "one row per line. A build fails when a file's share of them exceeds the dbt var "
-            "recover_max_rejected_share (default 0.05).",
-            "data_tests": [{"recover_no_rows": WARN}],
-            "columns": [
-                {"name": "data_type", "description": "Data type of the raw file."},
-                {"name": "export", "description": "Export id (its raw folder export=...)."},
-                {"name": "cohort", "description": "Cohort of the export."},
-                {"name": "member", "description": "The export member (file name without extension)."},
-                {"name": "line_number", "description": "1-based line in the member (NULL on "
-                 "Athena and Trino, which expose no row position)."},
-                {"name": "error", "description": "not valid JSON | not a JSON object."},
-                {"name": "text", "description": "The line's first 1,024 characters."},
-            ],
-        },
-        {
-            "name": "schema_drift",
-            "description": "JSON paths present in the raw data that the registry does not declare "
-            "(new fields, or a known field spelled in another case): not in any curated table "
-            "until someone adds them (`recover registry suggest`).",
-            "data_tests": [{"recover_no_rows": WARN}],
-            "columns": [
-                {"name": "data_type", "description": "Data type."},
-                {"name": "path", "description": "Dotted path (`[]` marks array elements)."},
-                {"name": "records", "description": "Records holding it."},
-                {"name": "first_export", "description": "First export (by id) holding it."},
-                {"name": "last_export", "description": "Last export (by id) holding it."},
-                {"name": "example_value", "description": "One value, as JSON text (200 characters at most)."},
-                {"name": "value_kind", "description": "JSON kind of the example: string, int, double, boolean, object, array, null."},
-            ],
-        },
-        {
-            "name": "export_freshness",
-            "description": "Per cohort, its newest committed export and how many days before the "
-            "build it was created; a warn-severity test reports a cohort with no export for more "
-            "than 8 days (dbt var recover_freshness_days).",
-            "columns": [
-                {"name": "cohort", "description": "Cohort."},
-                {"name": "last_export", "description": "Id of its newest committed export."},
-                {"name": "last_export_date", "description": "Creation date of that export (from its id)."},
-                {"name": "days_before_build", "description": "Days from that date to the build's start.",
-                 "data_tests": [{"recover_at_most": WARN}]},
-            ],
-        },
-        {
-            "name": "cast_failures",
-            "description": "Raw values that failed their curated cast (NULL in the curated table) "
-            "and malformed JSON strings, per data type and column. The raw zone keeps them.",
-            "columns": [
-                {"name": "data_type", "description": "Data type."},
-                {"name": "column_name", "description": "Curated column (or JSON-string field)."},
-                {"name": "failed_values", "description": "Number of values that failed.",
-                 "data_tests": [{"recover_all_zero": WARN}]},
-                {"name": "example_file", "description": "One raw file holding such a value."},
-            ],
-        },
     ]}
 
 

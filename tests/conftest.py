@@ -6,6 +6,10 @@
 * `cli`: run `recover ...` in-process, as the command line does, and capture its output.
 * `lambda_code` / `deployment`: the Lambda code folder (package.sh, once), and the shared stack
   deployed on the moto server (tests/support/deployed.py), for the `pipeline` tests.
+* `small_exports`: two weeks of synthetic exports per cohort (0.3 MB each), for the modules that
+  need a real build of their own (report, docs site, compare).
+* `parity_exports` / `oracle_lake`: three weeks per cohort, and their DuckDB full build in
+  namespace ORACLE: what the Trino and Athena tiers must equal, table by table.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from pathlib import Path
 import boto3
 import pytest
 from recover import cli as recover_cli
+from recover.generate import generate_series
 
 from tests.support import deployed
+from tests.support.lakes import ORACLE, built_lake
 from tests.support.moto_server import aws, moto_server  # noqa: F401 - fixtures
 
 INPUT = "input-bucket"  # the AWS tests' export delivery bucket
@@ -62,6 +68,21 @@ def lambda_code(tmp_path_factory) -> Path:
 def deployment(aws, lambda_code) -> deployed.Deployment:  # noqa: F811
     """The shared stack of environment `test`, deployed on an empty moto server."""
     return deployed.deploy_shared(boto3.Session(), lambda_code)
+
+
+@pytest.fixture(scope="session")
+def small_exports(tmp_path_factory) -> list[Path]:
+    return generate_series(tmp_path_factory.mktemp("small"), exports=2, size_mb=0.3, seed=5)
+
+
+@pytest.fixture(scope="session")
+def parity_exports(tmp_path_factory) -> list[Path]:
+    return generate_series(tmp_path_factory.mktemp("parity"), exports=3, size_mb=0.3, seed=11)
+
+
+@pytest.fixture(scope="session")
+def oracle_lake(tmp_path_factory, parity_exports) -> Path:
+    return built_lake(tmp_path_factory, parity_exports, ORACLE)
 
 
 # Fast tiers first: a failure in the unit tests shows in minutes, not after the engine tiers.

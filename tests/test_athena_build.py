@@ -27,10 +27,7 @@ builds needed against README's IAM list.
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import decimal
 import json
-import math
 import os
 import re
 import subprocess
@@ -41,13 +38,15 @@ import duckdb
 import pytest
 from recover import lake as lake_ids
 from recover import registry
-from recover.build import build
-from recover.generate import generate_series
-from recover.ingest import ingest as ingest_local
 from recover.registry import layout
 
-pytest.register_assert_rewrite("tests.support.trino", "tests.support.athena")
+pytest.register_assert_rewrite("tests.support.trino", "tests.support.athena",
+                               "tests.support.tables")
 from tests.support.athena import AthenaEndpoint
+from tests.support.html_tree import parse
+from tests.support.lakes import ORACLE
+from tests.support.report_page import counts_table, number
+from tests.support.tables import assert_same_rows, duckdb_table
 
 pytest_plugins = ["tests.support.trino", "tests.support.athena"]
 pytestmark = [pytest.mark.athena, pytest.mark.slow]
@@ -227,20 +226,15 @@ def ingest(athena: AthenaEndpoint, ns: str, exports: list[Path]) -> None:
 
 
 @pytest.fixture(scope="module")
-def exports(tmp_path_factory) -> list[Path]:
-    return generate_series(tmp_path_factory.mktemp("exports"), exports=3, size_mb=0.3, seed=11)
-
-
-@pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     """Where `recover build` keeps its run artifacts (./.recover/{ns}/runs/{run_id}/)."""
     return tmp_path_factory.mktemp("athena-work")
 
 
 @pytest.fixture(scope="module")
-def ingested(athena, exports) -> Snapshot:
+def ingested(athena, parity_exports) -> Snapshot:
     others = set(Snapshot(athena, NS, None).keys)  # earlier test modules' files (shared bucket)
-    ingest(athena, NS, exports[:-2])  # the last week of each cohort comes in the weekly build
+    ingest(athena, NS, parity_exports[:-2])  # the last week of each cohort comes in the weekly build
     create_workgroups(athena, NS)
     snap = Snapshot(athena, NS, None)
     snap.actions_mark, snap.calls_mark = len(athena.trino.moto.actions()), len(athena.calls())
@@ -286,11 +280,11 @@ def failed_run(athena, first_build, unit_tests, workdir) -> Snapshot:
 
 
 @pytest.fixture(scope="module")
-def second_build(athena, exports, failed_run, workdir) -> Snapshot:
+def second_build(athena, parity_exports, failed_run, workdir) -> Snapshot:
     """The next week's export of each cohort, then the next build over the same namespace: an
     incremental one (docs/build.md), after the failed one. Without the data tests the first
     build ran on the same SQL: on this 2-core machine they are a quarter of a build's time."""
-    ingest(athena, NS, exports[-2:])
+    ingest(athena, NS, parity_exports[-2:])
     run_id, results = recover_build(athena, NS, "namespace", workdir,
                                     exclude=["test_type:data"])
     snap = Snapshot(athena, NS, results, run_id)
@@ -300,23 +294,14 @@ def second_build(athena, exports, failed_run, workdir) -> Snapshot:
 
 
 @pytest.fixture(scope="module")
-def prod_build(athena, exports, second_build, tmp_path_factory) -> Snapshot:
-    ingest(athena, PROD, exports)
+def prod_build(athena, parity_exports, second_build, tmp_path_factory) -> Snapshot:
+    ingest(athena, PROD, parity_exports)
     create_workgroups(athena, PROD)
     run_id, results = recover_build(athena, PROD, "prod", tmp_path_factory.mktemp("prod-work"),
                                     # the range tests read the value_expectations seed
                                     select=[f"+{SURVIVOR}", f"+{SURVIVOR}_sleeplogdetails",
                                             "value_expectations"])
     return Snapshot(athena, PROD, results, run_id)
-
-
-@pytest.fixture(scope="module")
-def duckdb_lake(tmp_path_factory, exports) -> Path:
-    lake = tmp_path_factory.mktemp("duck")
-    ingest_local([str(p) for p in exports], lake, NS)
-    result = build(lake, NS, export=False)
-    assert result.ok, result.failures
-    return lake
 
 
 # --- 1. dbt-athena's materializations ran, all of them -----------------------------------------
@@ -350,6 +335,39 @@ def test_the_first_build_runs_every_model_seed_and_test_and_publishes(first_buil
     rules = {q["rule"] for q in athena.queries()}
     # seeds (CSV upload + OpenCSVSerde table), views, CTAS, dbt-athena's classification ALTER
     assert {"create_table", "create_view", "ctas", "set_tblproperties", "select"} <= rules
+
+
+def test_the_run_report_in_the_data_bucket_has_this_runs_counts_and_failing_rows(first_build,
+                                                                                 athena):
+    """The report of an Athena build is read on Athena: the candidate schema's record_counts and
+    cast_failures before publishing, and each warned or failed test's rows by its SQL."""
+    key = f"{NS}/runs/{first_build.run_id}/report.html"
+    assert key in first_build.keys
+    body = athena.client("s3").get_object(Bucket=athena.trino.bucket, Key=key)["Body"].read()
+    doc = parse(body.decode())
+    assert doc.find(id="verdict").text == "passed"
+    table = counts_table(doc)
+    want: dict[str, dict[str, int]] = {}
+    for dtype, event, n in athena.query(
+            f"select data_type, event, sum(row_count) from \"{NS}\".\"record_counts\" "
+            f"where run_id = '{first_build.run_id}' group by 1, 2", database=NS):
+        want.setdefault(dtype, {})[event] = int(n)
+    assert len(want) > 20 and set(table) >= set(want)
+    for dtype, events in want.items():
+        assert number(table[dtype]["read"]) == events["READ"], dtype
+        assert number(table[dtype]["written"]) == events.get("WRITE"), dtype
+    assert any(number(row["cast_failures"]) for row in table.values())
+    assert doc.find("svg") is not None  # the charts of counts per export
+    flagged = {r["unique_id"] for r in first_build.results
+               if r["unique_id"].startswith("test.") and r["status"] in ("warn", "fail")}
+    assert flagged  # the synthetic series warns (cast failures, value ranges)
+    for box in doc.iter("div", class_="failure"):
+        restricted = "restricted" in box.attrs["data-test"]
+        rows = box.find("table", class_="rows")
+        assert (rows is None) == restricted, box.attrs["data-test"]
+        if rows is not None:
+            assert "compiled SQL" in box.text and len(rows.rows()) > 1
+    assert {box.attrs["data-test"] for box in doc.iter("div", class_="failure")} == flagged
 
 
 def test_the_unit_tests_run_on_athena(unit_tests):
@@ -499,7 +517,7 @@ def test_glue_locations_follow_the_lake_layout_contract(step, request, athena):
 
 
 @pytest.mark.parametrize("step", ["first_build", "second_build"])
-def test_s3_holds_only_the_namespace_prefixes_and_no_orphans(step, request, ingested, exports):
+def test_s3_holds_only_the_namespace_prefixes_and_no_orphans(step, request, ingested, parity_exports):
     snap: Snapshot = request.getfixturevalue(step)
     allowed = (*(f"{NS}/{p}/" for p in ("raw", "parquet", "restricted", "work", "runs")),
                f"athena-results/{NS}/")
@@ -510,7 +528,7 @@ def test_s3_holds_only_the_namespace_prefixes_and_no_orphans(step, request, inge
     # raw: untouched by dbt and publishing, byte for byte; only the ingest adds to it
     raw = snap.under(f"{NS}/raw/")
     assert {k: raw.get(k) for k in ingested.under(f"{NS}/raw/")} == ingested.under(f"{NS}/raw/")
-    added = {lake_ids.export_id(p.name) for p in exports[-2:]} if step == "second_build" else set()
+    added = {lake_ids.export_id(p.name) for p in parity_exports[-2:]} if step == "second_build" else set()
     assert all(any(e in k for e in added) for k in set(raw) - set(ingested.under(f"{NS}/raw/")))
     # every data file belongs to this build's or the previous build's published data (kept
     # for queries still reading it), or to a current intermediate table
@@ -534,11 +552,11 @@ DUCK_TO_HIVE = {"VARCHAR": "string", "BIGINT": "bigint", "INTEGER": "int", "DOUB
                 "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp"}
 
 
-def test_curated_column_types_in_glue_match_the_duckdb_build(second_build, duckdb_lake):
-    con = duckdb.connect(str(duckdb_lake / NS / "recover.duckdb"), read_only=True)
+def test_curated_column_types_in_glue_match_the_duckdb_build(second_build, oracle_lake):
+    con = duckdb.connect(str(oracle_lake / ORACLE / "recover.duckdb"), read_only=True)
     try:
         for table in curated():
-            rel = con.sql(f'select * from "{NS}"."{table}" limit 0')
+            rel = con.sql(f'select * from "{ORACLE}"."{table}" limit 0')
             want = [(c.lower(), DUCK_TO_HIVE.get(str(t), str(t).lower()))
                     for c, t in zip(rel.columns, rel.dtypes, strict=True)]
             t = second_build.tables[NS][table]
@@ -583,20 +601,6 @@ def test_model_and_column_descriptions_reach_glue(second_build, workdir):
 # --- 5. the same tables as DuckDB ----------------------------------------------------------------
 
 
-def normalise(value):
-    if isinstance(value, decimal.Decimal):
-        value = float(value)
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 6)
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None, microsecond=value.microsecond // 1000 * 1000)
-    return value
-
-
-def rows(data) -> list[tuple]:
-    return sorted((tuple(normalise(v) for v in r) for r in data), key=repr)
-
-
 def test_the_weekly_build_is_incremental_and_publishes_every_export(second_build, first_build):
     assert "incremental: 2 new export(s) on top of build " + first_build.run_id \
         in second_build.output, second_build.output[-2000:]
@@ -610,23 +614,13 @@ def test_the_weekly_build_is_incremental_and_publishes_every_export(second_build
 # The DuckDB build is one full refresh over every export; Athena's tables come from a full build
 # over four of them and, after a failed build, an incremental build of the last two.
 @pytest.mark.parametrize("table", curated())
-def test_curated_table_equals_the_duckdb_build(second_build, duckdb_lake, athena, table):
-    con = duckdb.connect(str(duckdb_lake / NS / "recover.duckdb"), read_only=True)
-    try:
-        rel = con.sql(f'select * from "{NS}"."{table}"')
-        columns = [c.lower() for c in rel.columns]
-        expected = rows(rel.fetchall())
-    finally:
-        con.close()
+def test_curated_table_equals_the_duckdb_build(second_build, oracle_lake, athena, table):
+    columns, expected = duckdb_table(oracle_lake, ORACLE, table)
     select = ", ".join(f'"{c}"' for c in columns)
     # as an analyst reads it: PyAthena, the namespace's enforced workgroup
-    actual = rows(athena.query(f'select {select} from "{NS}"."{table}"', database=NS,
-                               workgroup=f"recover-{NS}"))
-    assert len(actual) == len(expected), table
-    if actual != expected:
-        missing = [r for r in expected if r not in actual][:1]
-        extra = [r for r in actual if r not in expected][:1]
-        pytest.fail(f"{table} differs\nduckdb only: {missing}\nathena only: {extra}\n{columns}")
+    assert_same_rows(table, "athena", columns, expected,
+                     athena.query(f'select {select} from "{NS}"."{table}"', database=NS,
+                                  workgroup=f"recover-{NS}"))
 
 
 # --- 6. the prod target ---------------------------------------------------------------------------

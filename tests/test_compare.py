@@ -16,11 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from recover import registry
-from recover.build import build
 from recover.build.compare import DuckDBRunner, compare
-from recover.generate import generate_series
-from recover.ingest import ingest
 from recover.registry import layout
+
+from tests.support.lakes import built_lake
 
 pytestmark = pytest.mark.slow
 
@@ -55,13 +54,9 @@ def keyed_rows(con, table: str, keys: tuple[str, ...], n: int) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory) -> Path:
-    exports = generate_series(tmp_path_factory.mktemp("exports"), exports=2, size_mb=0.3, seed=5)
-    root = tmp_path_factory.mktemp("lake")
-    ingest([str(p) for p in exports], root, BASE)
+def lake(tmp_path_factory, small_exports) -> Path:
     # the data tests and the Parquet export are not what is compared: leave them out (cheaper)
-    result = build(root, BASE, exclude=["test_type:data"], export=False)
-    assert result.ok, result.failures
+    root = built_lake(tmp_path_factory, small_exports, BASE, exclude=["test_type:data"])
     copy_namespace(root, BASE, SAME).close()
     return root
 
@@ -302,3 +297,24 @@ def test_null_key_parts_match_and_null_values_are_equal(tmp_path):
     (example,) = diff.examples["differing"]
     assert example.key == {"ParticipantIdentifier": "p1", "LogId": None}
     assert example.changes == [("MinutesAsleep", None, 2)]
+
+
+def test_the_integration_run_counts_only_what_the_code_changed(lake, edits):
+    """`recover integration-run` (recover.aws.integration): a table with a schema change or
+    values that differ for the same key is a change; rows on one side only are not (the
+    namespace holds only the recent exports)."""
+    from recover.aws import integration
+    from recover.commands.integration_run import compare_with_baseline
+
+    runner = DuckDBRunner(lake, BASE, CAND)
+    try:
+        result = compare_with_baseline(runner, CAND, BASE, str(lake))
+    finally:
+        runner.close()
+    assert sorted(t.table for t in integration.code_changes(result)) == sorted([SLEEP, DEVICES])
+    details = next(t for t in result.tables if t.table == DETAILS)
+    assert details.differs and details not in integration.code_changes(result)
+    text = integration.changes_markdown(result)
+    assert f"of {len(result.tables)} curated table(s): 2 changed by the code" in text
+    assert SLEEP in text and DEVICES in text and DETAILS not in text
+    assert "MinutesAsleep" in text and "Battery" in text

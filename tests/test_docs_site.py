@@ -23,11 +23,9 @@ from pathlib import Path
 
 import pytest
 from recover import registry
-from recover.build import build
-from recover.generate import generate_series
-from recover.ingest import ingest
 
 from tests.support.html_tree import parse
+from tests.support.lakes import built_lake
 
 pytestmark = pytest.mark.slow
 
@@ -39,15 +37,10 @@ MODEL = "model.recover.dataset_fitbitsleeplogs"
 
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory) -> Path:
-    exports = generate_series(tmp_path_factory.mktemp("exports"), exports=2, size_mb=0.3, seed=5)
-    lake = tmp_path_factory.mktemp("lake")
-    ingest([str(p) for p in exports], lake, NS)
+def lake(tmp_path_factory, small_exports) -> Path:
     # the fitbit tables (and what they are built from) are enough for the site; the docs
     # document every model of the project either way
-    result = build(lake, NS, selector="fitbit", export=False)
-    assert result.ok, result.failures
-    return lake
+    return built_lake(tmp_path_factory, small_exports, NS, selector="fitbit")
 
 
 def digest(path: Path) -> str:

@@ -19,12 +19,13 @@ from recover import registry
 from recover.build import build
 from recover.build.report import line_chart, render, write_report
 from recover.commands.summaries import print_build_summary
-from recover.generate import generate_series
 from recover.ingest import ingest
 from recover.registry import layout
 
 from tests.support.exports import write_export
 from tests.support.html_tree import Element, parse
+from tests.support.lakes import ingested_lake
+from tests.support.report_page import counts_table, number
 
 pytestmark = pytest.mark.slow
 
@@ -33,11 +34,8 @@ BAD_EXPORT = "2099-01-01T00:00:00Z_bad"
 
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory) -> Path:
-    exports = generate_series(tmp_path_factory.mktemp("exports"), exports=2, size_mb=0.3, seed=5)
-    lake = tmp_path_factory.mktemp("lake")
-    ingest([str(p) for p in exports], lake, NS)
-    return lake
+def lake(tmp_path_factory, small_exports) -> Path:
+    return ingested_lake(tmp_path_factory, small_exports, NS)
 
 
 @pytest.fixture(scope="module")
@@ -62,23 +60,6 @@ def failed(lake, passed, tmp_path_factory):
 def page(result) -> Element:
     assert result.report is not None, result.report_error
     return parse(result.report.read_text())
-
-
-def counts_table(doc: Element) -> dict[str, dict[str, str]]:
-    table = doc.find("table", id="counts")
-    assert table is not None
-    keys = [th.attrs["data-col"] for th in table.iter("th") if "data-col" in th.attrs]
-    out = {}
-    for tr in table.iter("tr"):
-        if "data-type" in tr.attrs:
-            cells = [td for td in tr.iter("td") if "data-col" in td.attrs]
-            out[tr.attrs["data-type"]] = {td.attrs["data-col"]: td.text for td in cells}
-            assert list(out[tr.attrs["data-type"]]) == keys
-    return out
-
-
-def number(text: str) -> int | None:
-    return int(text.replace(",", "")) if text else None
 
 
 def published_rows(lake: Path, sql: str, params=()) -> list[tuple]:
@@ -169,6 +150,7 @@ def test_a_failed_build_reports_the_failing_test_and_its_stored_rows(lake, faile
     assert "FAIL" in box.find("h3").text and "raw_profile__fitbit" in box.find("h3").text
     rows = box.find("table", class_="rows").rows()
     header, data = rows[0], rows[1:]
+    assert f"{NS}_test_failures." in box.text  # where dbt stored them
     assert header == ["data_type", "source_path", "records", "rejected"]
     assert len(data) == 1
     row = dict(zip(header, data[0]))
@@ -204,7 +186,8 @@ def test_no_personal_value_appears_in_the_reports(lake, passed, failed):
 
 def test_without_a_database_the_report_says_counts_and_rows_are_not_read_there(passed, failed,
                                                                               tmp_path):
-    """The Athena targets' report: dbt's artifacts only, and it says so."""
+    """A report without figures (the Trino target, or Athena when its queries failed): dbt's
+    artifacts only, and it says so."""
     run_dir = tmp_path / failed.run_id
     shutil.copytree(failed.run_dir, run_dir)
     (run_dir / "report.html").unlink()
@@ -215,8 +198,8 @@ def test_without_a_database_the_report_says_counts_and_rows_are_not_read_there(p
         failed.run_dir = keep
     doc = parse(path.read_text())
     assert doc.find("table", id="counts") is None
-    assert "not queried on this engine" in doc.text
-    assert "not stored on this target" in doc.text
+    assert "the counts were not read" in doc.text
+    assert "Failing rows were not read on this target" in doc.text
     assert doc.find("table", id="tests") is not None and doc.find("table", id="layers")
 
 

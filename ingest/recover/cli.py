@@ -12,22 +12,23 @@ import argparse
 import importlib
 import sys
 
-# verb -> (module, one-line help)
-COMMANDS = {
-    "generate": ("recover.commands.generate", "write a synthetic series of exports (both cohorts)"),
-    "ingest": ("recover.commands.ingest", "land export members in the raw zone and register raw tables"),
-    "build": ("recover.commands.build", "run the dbt build and publish the curated tables"),
-    "demo": ("recover.commands.demo", "synthetic exports -> ingest -> build -> summary, on the local target"),
-    "docs": ("recover.commands.docs", "build the dbt docs site of a namespace's published build (and serve it)"),
-    "status": ("recover.commands.status", "the exports of a namespace (committed, partial) and its published build"),
-    "registry": ("recover.commands.registry", "registry tools: `suggest` entries for unknown JSON paths"),
-    "deploy": ("recover.commands.deploy", "deploy the shared stack, or a namespace's stack and artifacts, on AWS"),
-    "teardown": ("recover.commands.teardown", "remove a namespace from AWS: stack, prefixes, databases, workgroups"),
-    "backfill": ("recover.commands.backfill", "submit the exports missing from a namespace's raw zone to its queue"),
-    "namespace": ("recover.commands.namespace", "the namespace a git ref or branch deploys to"),
-    "compare": ("recover.commands.compare", "compare two namespaces' tables: schema, rows, values (exit 1 when they differ)"),
-    "integration-run": ("recover.commands.integration_run", "CI: recent exports into a namespace, wait for its build, compare with main"),
-}
+# Each verb's module is recover.commands.<verb, with - as _>; one line each: the verb, its help.
+VERBS = """
+generate         write a synthetic series of exports (both cohorts)
+ingest           land export members in the raw zone and register raw tables
+build            run the dbt build and publish the curated tables
+demo             synthetic exports -> ingest -> build -> summary, on the local target
+docs             build the dbt docs site of a namespace's published build (and serve it)
+status           the exports of a namespace (committed, partial) and its published build
+registry         registry tools: `suggest` entries for unknown JSON paths
+deploy           deploy the shared stack, or a namespace's stack and artifacts, on AWS
+teardown         remove a namespace from AWS: stack, prefixes, databases, workgroups
+backfill         submit the exports missing from a namespace's raw zone to its queue
+namespace        the namespace a git ref or branch deploys to
+compare          compare two namespaces' tables: schema, rows, values (exit 1 when they differ)
+integration-run  CI: recent exports into a namespace, wait for its build, compare with main
+"""
+COMMANDS = dict(line.split(None, 1) for line in VERBS.strip().splitlines())
 
 DESCRIPTION = "RECOVER data pipeline: exports -> raw zone -> curated Parquet tables."
 
@@ -35,7 +36,7 @@ DESCRIPTION = "RECOVER data pipeline: exports -> raw zone -> curated Parquet tab
 def _top_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recover", description=DESCRIPTION)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (_module, help_text) in COMMANDS.items():
+    for name, help_text in COMMANDS.items():
         subparsers.add_parser(name, help=help_text, add_help=False)
     return parser
 
@@ -51,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         parser.error(f"argument COMMAND: invalid choice: {verb!r} "
                      f"(choose from {', '.join(COMMANDS)})")
-    module_name, help_text = COMMANDS[verb]
-    module = importlib.import_module(module_name)
+    help_text = COMMANDS[verb]
+    module = importlib.import_module("recover.commands." + verb.replace("-", "_"))
     parser = argparse.ArgumentParser(prog=f"recover {verb}", description=help_text)
     module.add_arguments(parser)
     args = parser.parse_args(argv[1:])

@@ -4,12 +4,8 @@
     `recover_freshness_days` (default 8): weekly exports that stopped arriving. -#}
 {% macro recover_export_freshness() %}
 {{ recover_published_config() }}
-{%- set groups = recover_registry()['groups'] -%}
 with exports as (
-{% for group in groups %}
-    select cohort, export from {{ ref('raw_profile__' ~ group) }} where fact = 'file'
-    {{ 'union all' if not loop.last }}
-{%- endfor %}
+{{ recover_union_groups('raw_profile__', 'cohort, export', "fact = 'file'") }}
 ),
 
 newest as (

@@ -8,12 +8,8 @@
 -#}
 {% macro recover_rejected_records() %}
 {{ recover_published_config() }}
-{%- set groups = recover_registry()['groups'] -%}
 with profile as (
-{% for group in groups %}
-    select * from {{ ref('raw_profile__' ~ group) }}
-    {{ 'union all' if not loop.last }}
-{%- endfor %}
+{{ recover_union_groups('raw_profile__') }}
 ),
 
 rejects as (
@@ -43,12 +39,8 @@ left join files as f on f.data_type = r.data_type and f.source_path = r.source_p
 
 {% macro recover_schema_drift() %}
 {{ recover_published_config() }}
-{%- set groups = recover_registry()['groups'] -%}
 with profile as (
-{% for group in groups %}
-    select * from {{ ref('raw_profile__' ~ group) }}
-    {{ 'union all' if not loop.last }}
-{%- endfor %}
+{{ recover_union_groups('raw_profile__') }}
 )
 
 select

@@ -38,7 +38,9 @@ select * from (
 
 
 {% macro recover_raw_profile_of(t, src) -%}
-with lines as {{ recover_materialized() }} (
+{#- One pass over the raw lines keeps only what the facts need: never the whole line (on DuckDB
+    `lines` is materialized, and the raw zone's text would be held, or spilled, in full). -#}
+with raw_lines as (
 
     select
         line,
@@ -49,6 +51,20 @@ with lines as {{ recover_materialized() }} (
         {{ recover_line_problem('line') }} as problem
     from {{ src }}
     where {{ recover_scope_filter() }}
+
+),
+
+lines as {{ recover_materialized() }} (
+
+    select
+        source_path,
+        cohort,
+        export,
+        row_in_scan,
+        problem,
+        case when problem is not null and problem <> 'blank line' then substr(line, 1, 1024) end as reject_text,
+        case when problem is null then {{ recover_unknown_paths('line', t.objects) }} end as unknown_paths
+    from raw_lines
 
 ),
 
@@ -70,7 +86,7 @@ unknown as (
 
     select cohort, export, {{ recover_unknown_fields('u') }}
     from lines
-    {{ recover_unnest_unknown_paths('line', t.objects, 'u') }}
+    {{ recover_unnest_unknown_paths('unknown_paths', 'u') }}
     where problem is null
 
 ),
@@ -107,7 +123,7 @@ select
     {#- the line may hold this type's personal data: the raw zone keeps it -#}
     '(withheld: {{ t.name }} holds personal data; see the raw file at this line)',
     {%- else %}
-    substr(line, 1, 1024),
+    reject_text,
     {%- endif %}
     cast(null as varchar), cast(null as varchar), cast(null as varchar)
 from lines
@@ -155,12 +171,12 @@ from paths
 {%- endmacro %}
 
 
-{#- FROM fragment: one row per key of a declared object of the line that the registry does not
-    declare (the object's known keys: layout `objects`). -#}
-{% macro recover_unnest_unknown_paths(expr, objects, alias) %}{{ return(adapter.dispatch('recover_unnest_unknown_paths', 'recover')(expr, objects, alias)) }}{% endmacro %}
+{#- The keys of the line's declared objects that the registry does not declare (the objects'
+    known keys: layout `objects`), as a list of (path, value_text): empty for most lines. -#}
+{% macro recover_unknown_paths(expr, objects) %}{{ return(adapter.dispatch('recover_unknown_paths', 'recover')(expr, objects)) }}{% endmacro %}
 
-{% macro duckdb__recover_unnest_unknown_paths(expr, objects, alias) -%}
-    cross join unnest(list_concat(
+{% macro duckdb__recover_unknown_paths(expr, objects) -%}
+    list_concat(
         {%- for o in objects %}
         list_transform(
             list_filter(
@@ -171,12 +187,12 @@ from paths
                   'value_text': json_extract({{ expr }}, {{ recover_json_path_literal(o.steps)[:-1] }}."' || replace(k, '"', '\"') || '"')::varchar})
         {{- ', ' if not loop.last }}
         {%- endfor %}
-    )) as {{ alias }}(p)
+    )
 {%- endmacro %}
 
-{% macro default__recover_unnest_unknown_paths(expr, objects, alias) -%}
+{% macro default__recover_unknown_paths(expr, objects) -%}
     {#- Trino's concat() needs two arrays or more -#}
-    cross join unnest({{ 'concat(' if objects | length > 1 else '(' }}
+    {{ 'concat(' if objects | length > 1 else '(' }}
         {%- for o in objects %}
         transform(
             filter(
@@ -187,8 +203,14 @@ from paths
                       as row(path varchar, value_text varchar)))
         {{- ', ' if not loop.last }}
         {%- endfor %}
-    )) as {{ alias }}(path, value_text)
+    )
 {%- endmacro %}
+
+
+{#- FROM fragment: one row per element of the list recover_unknown_paths made. -#}
+{% macro recover_unnest_unknown_paths(column, alias) %}{{ return(adapter.dispatch('recover_unnest_unknown_paths', 'recover')(column, alias)) }}{% endmacro %}
+{% macro duckdb__recover_unnest_unknown_paths(column, alias) %}cross join unnest({{ column }}) as {{ alias }}(p){% endmacro %}
+{% macro default__recover_unnest_unknown_paths(column, alias) %}cross join unnest({{ column }}) as {{ alias }}(path, value_text){% endmacro %}
 
 
 {#- The JSON kind of a JSON text: object, array, boolean, null, int, double, or for strings

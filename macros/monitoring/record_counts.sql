@@ -13,9 +13,7 @@
 -#}
 {% macro recover_record_counts() %}
 {{ recover_published_config() }}
-{#- One small table per group of data types (record_counts__{group}), unioned here: a single
-    query over every raw table would exceed Trino/Athena's stage limit (150). -#}
-{%- set groups = recover_registry()['groups'] -%}
+{#- One small table per group of data types (record_counts__{group}), unioned here. -#}
 {%- set run_id = recover_run_id() -%}
 {#- The published history: the namespace's own record_counts (on Athena the build writes a
     candidate schema; readers' tables are in the namespace's schema). -#}
@@ -23,10 +21,7 @@
 {%- set history = adapter.get_relation(database=this.database, schema=target.schema,
                                        identifier=this.identifier) if introspect else none -%}
 with counts as (
-{% for group in groups %}
-    select * from {{ ref('record_counts__' ~ group) }}
-    {{ 'union all' if not loop.last }}
-{%- endfor %}
+{{ recover_union_groups('record_counts__') }}
 )
 
 select

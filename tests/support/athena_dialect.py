@@ -599,37 +599,29 @@ def _create_external_table(cur: _Cursor, db: str, table: str, if_not_exists: boo
                       "table_input": table_input})
 
 
+# ``ROW FORMAT DELIMITED`` clauses: their words, and the SerDe parameters their string sets
+_DELIMITED = (
+    (("FIELDS", "TERMINATED", "BY"), ("field.delim", "serialization.format")),
+    (("COLLECTION", "ITEMS", "TERMINATED", "BY"), ("collection.delim",)),
+    (("MAP", "KEYS", "TERMINATED", "BY"), ("mapkey.delim",)),
+    (("LINES", "TERMINATED", "BY"), ("line.delim",)),
+    (("NULL", "DEFINED", "AS"), ("serialization.null.format",)),
+    (("ESCAPED", "BY"), ("escape.delim",)),  # after FIELDS TERMINATED BY '...'
+)
+
+
 def _delimited(cur: _Cursor) -> dict[str, str]:
     """``ROW FORMAT DELIMITED`` clauses -> LazySimpleSerDe parameters."""
     out: dict[str, str] = {}
     while True:
-        if cur.accept_word("FIELDS"):
-            cur.expect_word("TERMINATED")
-            cur.expect_word("BY")
-            out["field.delim"] = out["serialization.format"] = cur.string()
-            if cur.accept_word("ESCAPED"):
-                cur.expect_word("BY")
-                out["escape.delim"] = cur.string()
-        elif cur.accept_word("COLLECTION"):
-            cur.expect_word("ITEMS")
-            cur.expect_word("TERMINATED")
-            cur.expect_word("BY")
-            out["collection.delim"] = cur.string()
-        elif cur.accept_word("MAP"):
-            cur.expect_word("KEYS")
-            cur.expect_word("TERMINATED")
-            cur.expect_word("BY")
-            out["mapkey.delim"] = cur.string()
-        elif cur.accept_word("LINES"):
-            cur.expect_word("TERMINATED")
-            cur.expect_word("BY")
-            out["line.delim"] = cur.string()
-        elif cur.accept_word("NULL"):
-            cur.expect_word("DEFINED")
-            cur.expect_word("AS")
-            out["serialization.null.format"] = cur.string()
-        else:
+        clause = next((c for c in _DELIMITED if cur.accept_word(c[0][0])), None)
+        if clause is None:
             return out
+        words, keys = clause
+        for word in words[1:]:
+            cur.expect_word(word)
+        value = cur.string()
+        out.update(dict.fromkeys(keys, value))
 
 
 def _ctas(cur: _Cursor, body: str, name_start: int, db: str, table: str,

@@ -655,9 +655,8 @@ class Endpoint:
             return QueryFailed(name, getattr(e, "message", str(e)), cat, typ)
         if isinstance(e, ClientError):
             err = e.response["Error"]
-            return QueryFailed("", f"FAILED: Execution Error, return code 1 from "
-                                   f"org.apache.hadoop.hive.ql.exec.DDLTask. "
-                                   f"{err['Code']}: {err['Message']}", 2, 1003)
+            return QueryFailed("", f"FAILED: {DDL_TASK} {err['Code']}: {err['Message']}",
+                               2, 1003)
         traceback.print_exc()
         return QueryFailed("GENERIC_INTERNAL_ERROR", f"{type(e).__name__}: {e}", 1, 200)
 
@@ -828,6 +827,19 @@ def _csv(value: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+# Glue's error codes, and the Athena (Hive DDL) messages they become
+NOT_FOUND, EXISTS = "EntityNotFoundException", "AlreadyExistsException"
+DDL_TASK = "Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask."
+
+
+def _no_table(database: str, table: str) -> str:
+    return f"SemanticException [Error 10001]: Table not found {database}.{table}"
+
+
+def _no_database(database: str) -> str:
+    return f"SemanticException [Error 10072]: Database does not exist: {database}"
+
+
 class GlueActions:
     """One method per ``Plan.action``: what Athena's Hive DDL does to the Glue catalog."""
 
@@ -840,12 +852,21 @@ class GlueActions:
         self.glue = glue
 
     def _table(self, db: str, table: str) -> dict:
+        return self._glue(self.glue.get_table, {}, {NOT_FOUND: _no_table(db, table)},
+                          DatabaseName=db, Name=table)["Table"]
+
+    @staticmethod
+    def _glue(call, quiet: dict, errors: dict, **kwargs):
+        """`call(**kwargs)`; a Glue error code in `quiet` returns its value instead (IF [NOT]
+        EXISTS), one in `errors` fails the query with that Athena message."""
         try:
-            return self.glue.get_table(DatabaseName=db, Name=table)["Table"]
+            return call(**kwargs)
         except ClientError as e:
-            if e.response["Error"]["Code"] == "EntityNotFoundException":
-                raise QueryFailed("", f"FAILED: SemanticException [Error 10001]: Table not "
-                                      f"found {db}.{table}", 2, 1003) from e
+            code = e.response["Error"]["Code"]
+            if code in quiet:
+                return quiet[code]
+            if code in errors:
+                raise QueryFailed("", "FAILED: " + errors[code], 2, 1003) from e
             raise
 
     def _update(self, db: str, table: dict) -> None:
@@ -864,65 +885,35 @@ class GlueActions:
             db_input["Description"] = description
         if location is not None:
             db_input["LocationUri"] = location
-        try:
-            self.glue.create_database(DatabaseInput=db_input)
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "AlreadyExistsException":
-                if if_not_exists:
-                    return
-                raise QueryFailed("", f"FAILED: Execution Error, return code 1 from org.apache."
-                                      f"hadoop.hive.ql.exec.DDLTask. AlreadyExistsException: "
-                                      f"Database {name} already exists", 2, 1003) from e
-            raise
+        self._glue(self.glue.create_database, {EXISTS: None} if if_not_exists else {},
+                   {EXISTS: f"{DDL_TASK} AlreadyExistsException: Database {name} already exists"},
+                   DatabaseInput=db_input)
 
     def drop_database(self, q: Query, name: str, if_exists: bool, cascade: bool) -> None:
-        try:
-            tables = self.glue.get_paginator("get_tables").paginate(
-                DatabaseName=name).build_full_result()["TableList"]
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "EntityNotFoundException":
-                if if_exists:
-                    return
-                raise QueryFailed("", f"FAILED: SemanticException [Error 10072]: Database does "
-                                      f"not exist: {name}", 2, 1003) from e
-            raise
-        if tables and not cascade:
-            raise QueryFailed("", f"FAILED: Execution Error, return code 1 from org.apache."
-                                  f"hadoop.hive.ql.exec.DDLTask. InvalidOperationException("
-                                  f"message:Database {name} is not empty. One or more tables "
-                                  f"exist.)", 2, 1003)
-        for t in tables:
+        tables = self._glue(
+            self.glue.get_paginator("get_tables").paginate(DatabaseName=name).build_full_result,
+            {NOT_FOUND: None} if if_exists else {}, {NOT_FOUND: _no_database(name)})
+        if tables is None:
+            return
+        if tables["TableList"] and not cascade:
+            raise QueryFailed("", f"FAILED: {DDL_TASK} InvalidOperationException(message:"
+                                  f"Database {name} is not empty. One or more tables exist.)",
+                              2, 1003)
+        for t in tables["TableList"]:
             self.glue.delete_table(DatabaseName=name, Name=t["Name"])
         self.glue.delete_database(Name=name)
 
     def create_table(self, q: Query, database: str, if_not_exists: bool,
                      table_input: dict) -> None:
-        try:
-            self.glue.create_table(DatabaseName=database, TableInput=table_input)
-        except ClientError as e:
-            code = e.response["Error"]["Code"]
-            if code == "AlreadyExistsException":
-                if if_not_exists:
-                    return
-                raise QueryFailed("", f"FAILED: Execution Error, return code 1 from org.apache."
-                                      f"hadoop.hive.ql.exec.DDLTask. AlreadyExistsException("
-                                      f"message:Table {table_input['Name']} already exists)",
-                                  2, 1003) from e
-            if code == "EntityNotFoundException":
-                raise QueryFailed("", f"FAILED: SemanticException [Error 10072]: Database does "
-                                      f"not exist: {database}", 2, 1003) from e
-            raise
+        exists = (f"{DDL_TASK} AlreadyExistsException(message:Table {table_input['Name']} "
+                  "already exists)")
+        self._glue(self.glue.create_table, {EXISTS: None} if if_not_exists else {},
+                   {EXISTS: exists, NOT_FOUND: _no_database(database)},
+                   DatabaseName=database, TableInput=table_input)
 
     def drop_table(self, q: Query, database: str, table: str, if_exists: bool) -> None:
-        try:
-            self.glue.delete_table(DatabaseName=database, Name=table)
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "EntityNotFoundException":
-                if if_exists:
-                    return
-                raise QueryFailed("", f"FAILED: SemanticException [Error 10001]: Table not "
-                                      f"found {database}.{table}", 2, 1003) from e
-            raise
+        self._glue(self.glue.delete_table, {NOT_FOUND: None} if if_exists else {},
+                   {NOT_FOUND: _no_table(database, table)}, DatabaseName=database, Name=table)
 
     def set_tblproperties(self, q: Query, database: str, table: str, properties: dict) -> None:
         t = self._table(database, table)
@@ -965,21 +956,17 @@ class GlueActions:
 
     def show_tables(self, q: Query, database: str, pattern: str | None) -> None:
         match = hive_pattern(pattern)
-        try:
-            tables = self.glue.get_paginator("get_tables").paginate(
-                DatabaseName=database).build_full_result()["TableList"]
-        except ClientError as e:
-            raise QueryFailed("", f"FAILED: SemanticException [Error 10072]: Database does not "
-                                  f"exist: {database}", 2, 1003) from e
-        self._result(q, "tab_name", sorted(t["Name"] for t in tables if match(t["Name"])))
+        pages = self.glue.get_paginator("get_tables").paginate(DatabaseName=database)
+        tables = self._glue(pages.build_full_result, {}, {NOT_FOUND: _no_database(database)})
+        self._result(q, "tab_name",
+                     sorted(t["Name"] for t in tables["TableList"] if match(t["Name"])))
 
     def show_partitions(self, q: Query, database: str, table: str) -> None:
         t = self._table(database, table)
         keys = [k["Name"] for k in t.get("PartitionKeys", [])]
         if not keys:
-            raise QueryFailed("", f"FAILED: Execution Error, return code 1 from org.apache."
-                                  f"hadoop.hive.ql.exec.DDLTask. Table {table} is not a "
-                                  f"partitioned table", 2, 1003)
+            raise QueryFailed("", f"FAILED: {DDL_TASK} Table {table} is not a partitioned table",
+                              2, 1003)
         parts = self.glue.get_paginator("get_partitions").paginate(
             DatabaseName=database, TableName=table).build_full_result()["Partitions"]
         self._result(q, "partition", sorted("/".join(f"{k}={v}" for k, v in zip(

@@ -66,6 +66,18 @@ def _gone(exc: ClientError) -> bool:
         code == "InvalidRequestException" and "not found" in message.lower())
 
 
+def _unless_gone(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """`call(...)`'s result (True when it returns nothing), or None when what it deletes is
+    already gone; any other error propagates."""
+    try:
+        answer = call(*args, **kwargs)
+    except ClientError as exc:
+        if not _gone(exc):
+            raise
+        return None
+    return True if answer is None else answer
+
+
 def teardown(session: Any, environment: str, namespace: str) -> Teardown:
     """Remove the namespace (see the module docstring). A stack that cannot be deleted is
     reported in `stack` ("failed: ..."); the other steps still run."""
@@ -90,39 +102,22 @@ def teardown(session: Any, environment: str, namespace: str) -> Teardown:
                 (shared.get("ArtifactsBucket"), f"{namespace}/")]
     for bucket, prefix in prefixes:
         if bucket:
-            try:
-                result.objects[f"s3://{bucket}/{prefix}"] = delete_prefix(s3, bucket, prefix)
-            except ClientError as exc:
-                if not _gone(exc):
-                    raise
+            removed = _unless_gone(delete_prefix, s3, bucket, prefix)
+            if removed is not None:
+                result.objects[f"s3://{bucket}/{prefix}"] = removed
     glue = session.client("glue")
-    for database in namespaces.databases(namespace):
-        try:
-            glue.delete_database(Name=database)
-            result.databases.append(database)
-        except ClientError as exc:
-            if not _gone(exc):
-                raise
+    result.databases = [db for db in namespaces.databases(namespace)
+                        if _unless_gone(glue.delete_database, Name=db) is not None]
     athena = session.client("athena")
     existing = _workgroups(athena)
-    for workgroup in namespaces.workgroups(namespace):
-        if workgroup not in existing:
-            continue
-        try:
-            athena.delete_work_group(WorkGroup=workgroup, RecursiveDeleteOption=True)
-            result.workgroups.append(workgroup)
-        except ClientError as exc:
-            if not _gone(exc):
-                raise
+    result.workgroups = [
+        wg for wg in namespaces.workgroups(namespace) if wg in existing
+        and _unless_gone(athena.delete_work_group, WorkGroup=wg, RecursiveDeleteOption=True)
+        is not None]
     logs = session.client("logs")
-    for template in LOG_GROUPS:
-        name = template.format(ns=namespace)
-        try:
-            logs.delete_log_group(logGroupName=name)
-            result.log_groups.append(name)
-        except ClientError as exc:
-            if not _gone(exc):
-                raise
+    names = [template.format(ns=namespace) for template in LOG_GROUPS]
+    result.log_groups = [name for name in names
+                         if _unless_gone(logs.delete_log_group, logGroupName=name) is not None]
     result.policies = [policy for policy in policies if delete_policy(iam, policy)]
     return result
 

@@ -21,19 +21,21 @@ full refresh over the whole raw zone. Both give the same tables. See docs/build.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from recover import faults
 from recover.build.dbt_runner import PROFILES_DIR, PROJECT_DIR, NodeProgress, read_results, run_dbt
 from recover.build.lock import namespace_lock
 from recover.build.parquet import count_rows, export_parquet
 from recover.build.publish import LocalBuild, published_state
-from recover.build.report import write_report
+from recover.build.report import AthenaSource, Counts, build_counts, write_report
 from recover.build.state import STATE_FILE, BuildState, Plan, plan, project_fingerprint
 from recover.lake import make_dirs, split_s3_uri, write_atomic
 
@@ -221,7 +223,7 @@ def _build_local(lake: Path, namespace: str, chosen: Selection, export: bool,
 
 
 def _report(result: BuildResult, namespace: str, target: str, started: float,
-            database: Path | None) -> None:
+            database: Path | None, counts: Counts | None = None) -> None:
     """Write the run report (report.py) into the run's folder. A report that cannot be written
     never changes the build's outcome: the reason is kept for the summary instead."""
     if result.run_dir is None:
@@ -230,7 +232,7 @@ def _report(result: BuildResult, namespace: str, target: str, started: float,
     try:
         result.report = write_report(result, namespace, target,
                                      database if database is not None and database.exists()
-                                     else None)
+                                     else None, counts=counts)
     except Exception as exc:  # noqa: BLE001 - reported, never fatal to the build
         result.report_error = f"{type(exc).__name__}: {exc}"
 
@@ -270,7 +272,10 @@ def _build_remote(lake: str, namespace: str, chosen: Selection, target: str,
                                seconds=time.monotonic() - started)
         result = _run(lake, namespace, target, home, run_id, chosen, on_node, {}, how)
         faults.point("build.after_dbt")
+        counts = None
         try:
+            if session is not None and result.run_dir is not None:
+                counts = _athena_counts(session, bucket, namespace, result)
             if result.ok and session is not None:
                 faults.point("build.before_publish")
                 published = athena_publish.publish(session, bucket, namespace, run_id,
@@ -284,8 +289,7 @@ def _build_remote(lake: str, namespace: str, chosen: Selection, target: str,
                 else:
                     (home / STATE_FILE).unlink(missing_ok=True)
         finally:
-            # the dbt artifacts only: no Athena query runs for the report (report.py)
-            _report(result, namespace, target, started, None)
+            _report(result, namespace, target, started, None, counts)
             result.seconds = time.monotonic() - started
             if session is not None and result.run_dir is not None:
                 from recover.build.run_upload import run_record, upload_run
@@ -296,6 +300,26 @@ def _build_remote(lake: str, namespace: str, chosen: Selection, target: str,
                 if result.report is not None:
                     result.report_uri = result.artifacts_uri + result.report.name
     return result
+
+
+def _athena_counts(session: Any, bucket: str, namespace: str,
+                   result: BuildResult) -> Counts | None:
+    """The run report's figures, read on Athena from the candidate schema while it holds this
+    run's tables (before publishing). Never fatal: a reason goes to result.report_error and the
+    report is then made of the dbt artifacts."""
+    from recover.aws.athena_query import AthenaQuery
+    from recover.build import athena_publish
+
+    workgroup = os.environ.get("RECOVER_DBT_WORKGROUP", "primary")
+    query = AthenaQuery(workgroup, client=session.client("athena"), timeout=600.0,
+                        output_location=f"s3://{bucket}/athena-results/{namespace}/report/")
+    try:
+        return build_counts(AthenaSource(query, athena_publish.candidate_schema(namespace)),
+                            result.run_dir, result.run_id)
+    except Exception as exc:  # noqa: BLE001 - reported, never fatal to the build
+        result.report_error = f"the counts could not be read on Athena: {type(exc).__name__}: " \
+            + " ".join(str(exc).split())[:300]
+        return None
 
 
 def _read(path: Path) -> bytes:

@@ -6,18 +6,20 @@ What an operator opens (or attaches to a ticket) after a build, passed or failed
   written, and the values that failed their cast (from `record_counts` rows of this run id and
   `cast_failures`);
 * every dbt test with its status, and for a failed or warned one up to MAX_ROWS of its failing
-  rows as dbt stored them (`store_failures`, local target only: schema `{ns}_test_failures`);
+  rows: locally as dbt stored them (`store_failures`: schema `{ns}_test_failures`), on Athena
+  by running the test's compiled SQL again with a LIMIT;
 * the time per layer (staging, intermediate, curated, restricted, monitoring, seeds, tests,
   hooks) from run_results.json's per-node timing and the manifest's fqn, and the slowest nodes;
 * inline SVG charts: per data type its READ and WRITE rows per export_end_date as this run
   counted them, and the WRITE total of every build in record_counts' history.
 
-The figures come from the build's own DuckDB database (local target: read before a failed
-build's folder is discarded) and from run_results.json / manifest.json. On the other targets
-only the dbt artifacts are read (no query runs on Athena for the report) and the report says
-so. Every value is HTML-escaped; the restricted schema is never read, the failing rows of tests
-on restricted models are neither stored nor shown, and free-text columns that copy raw lines
-(`text`, `example_value`) are left out. No script and no external asset: the file works offline.
+The figures come from a Source: the build's own DuckDB database (local target: read before a
+failed build's folder is discarded), or Athena (the build's candidate schema, read after dbt and
+before publishing), and from run_results.json / manifest.json. On the Trino test target only
+the dbt artifacts are read, and the report says so. Every value is HTML-escaped; the restricted
+schema is never read, the failing rows of tests on restricted models are neither read nor
+shown, and free-text columns that copy raw lines (`text`, `example_value`) are left out. No
+script and no external asset: the file works offline.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class Node:
     severity: str = ""
     model: str = ""  # a test: the node it tests
     stored: tuple[str, str] | None = None  # a test's stored failures: (schema, table)
+    restricted: bool = False  # a test on a restricted model: its rows are never shown
+    compiled: str = ""  # a test's compiled SQL (its failing rows), from run_results.json
 
 
 @dataclass
@@ -65,6 +69,7 @@ class StoredRows:
     rows: list[tuple]
     total: int
     hidden: list[str] = field(default_factory=list)
+    origin: str = ""  # where they were read: the stored table, or the test's SQL
 
 
 @dataclass
@@ -122,9 +127,10 @@ def read_nodes(run_dir: Path) -> tuple[list[Node], dict]:
             attached = m.get("attached_node") or ""
             node.model = attached.split(".")[-1] if attached else ", ".join(
                 d.split(".")[-1] for d in (m.get("depends_on") or {}).get("nodes", []))
-            restricted = (len(m.get("fqn") or []) > 2 and m["fqn"][1] == "restricted") or \
-                str(m.get("schema", "")).endswith("_restricted")
-            if config.get("store_failures") is True and m.get("schema") and not restricted:
+            node.restricted = (len(m.get("fqn") or []) > 2 and m["fqn"][1] == "restricted") \
+                or str(m.get("schema", "")).endswith("_restricted")
+            node.compiled = r.get("compiled_code") or ""
+            if config.get("store_failures") is True and m.get("schema") and not node.restricted:
                 node.stored = (m["schema"], m.get("alias") or m["name"])
         nodes.append(node)
     return nodes, results.get("metadata", {})
@@ -150,52 +156,134 @@ def _ts(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-# -- the build's database (local target) --------------------------------------------------------
+# -- where the figures are read: the build's DuckDB database, or Athena ------------------------
 
 
-def read_counts(database: Path, namespace: str, run_id: str, nodes: list[Node],
+class Source:
+    """Where this run's monitoring tables (`schema`.record_counts, .cast_failures) and its
+    failing rows are read. `query` runs one SQL text (DuckDB and Athena share it)."""
+
+    schema: str
+    label: str  # how the report names it
+
+    def query(self, sql: str) -> list[tuple]:
+        raise NotImplementedError
+
+    def tables(self) -> set[tuple[str, str]]:
+        """(schema, table) of what exists, lower-cased."""
+        return {(str(a).lower(), str(b).lower()) for a, b in self.query(
+            "select table_schema, table_name from information_schema.tables where "
+            f"table_schema in ({_literal(self.schema)}, {_literal(self.schema + '_test_failures')})")}
+
+    def failing_rows(self, node: Node, tables: set[tuple[str, str]],
+                     limit: int) -> StoredRows | None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class DuckDBSource(Source):
+    """The local target: the build's own database, read-only (before a failed build's folder is
+    discarded). Failing rows are the tables dbt stored (`store_failures`)."""
+
+    def __init__(self, database: Path, namespace: str) -> None:
+        import duckdb
+
+        self.schema, self.label = namespace, "the build's DuckDB database"
+        self.con = duckdb.connect(str(database), read_only=True)
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
+    def failing_rows(self, node: Node, tables: set[tuple[str, str]],
+                     limit: int) -> StoredRows | None:
+        if node.stored is None or node.restricted or \
+                (node.stored[0].lower(), node.stored[1].lower()) not in tables:
+            return None
+        schema, table = node.stored
+        columns = [r[0] for r in self.query(
+            "select column_name from information_schema.columns where table_schema = "
+            f"{_literal(schema)} and table_name = {_literal(table)} order by ordinal_position")]
+        (total,) = self.query(f"select count(*) from {_rel(schema, table)}")[0]
+        shown = [c for c in columns if c.lower() not in HIDDEN_COLUMNS]
+        rows = self.query(f"select {', '.join(_quote(c) for c in shown)} from "
+                          f"{_rel(schema, table)} limit {int(limit)}") if shown else []
+        return StoredRows(shown, rows, int(total), [c for c in columns if c not in shown],
+                          f"{schema}.{table}")
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class AthenaSource(Source):
+    """Athena: the build's candidate schema, read after dbt and before publishing (its tables
+    are then this run's). Failing rows: the test's compiled SQL, run again with a LIMIT (no
+    store_failures on Athena: it would need a Glue database and grants of its own)."""
+
+    def __init__(self, query: Any, schema: str) -> None:
+        self.athena, self.schema, self.label = query, schema, "Athena"
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.athena(sql)
+
+    def failing_rows(self, node: Node, tables: set[tuple[str, str]],
+                     limit: int) -> StoredRows | None:
+        if node.restricted or not node.compiled.strip():
+            return None
+        columns, rows = self.athena.run(
+            f"select * from (\n{node.compiled.strip().rstrip(';')}\n) limit {int(limit)}")
+        keep = [i for i, c in enumerate(columns) if c.lower() not in HIDDEN_COLUMNS]
+        return StoredRows([columns[i] for i in keep], [tuple(r[i] for i in keep) for r in rows],
+                          int(node.failures or len(rows)),
+                          [c for c in columns if c.lower() in HIDDEN_COLUMNS],
+                          "the test's compiled SQL, run again")
+
+
+def read_counts(source: Source, run_id: str, nodes: list[Node],
                 max_rows: int = MAX_ROWS) -> Counts:
-    """This run's figures from the build's DuckDB database, opened read-only."""
-    import duckdb
-
+    """This run's figures: record_counts rows of this run id (and the WRITE history of every
+    run), cast_failures, and the failing rows of every failed or warned test."""
     counts = Counts()
     built = {n.name: n.status for n in nodes if n.kind == "model"}
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        tables = {(s, t) for s, t in con.execute(
-            "select table_schema, table_name from information_schema.tables").fetchall()}
-        if (namespace, "record_counts") in tables:
-            rows = con.execute(
-                f"select data_type, event, cast(export_end_date as varchar), sum(row_count) "
-                f"from {_rel(namespace, 'record_counts')} where run_id = ? group by all",
-                [run_id]).fetchall()
-            for dtype, event, export_end, n in rows:
-                by_event = counts.by_type.setdefault(dtype, {})
-                by_event[event] = by_event.get(event, 0) + int(n or 0)
-                per = counts.per_export.setdefault(dtype, {}).setdefault(event, {})
-                day = str(export_end).removesuffix(" 00:00:00")
-                per[day] = per.get(day, 0) + int(n or 0)
-            counts.history = [(r, str(s), int(n or 0)) for r, s, n in con.execute(
-                f"select run_id, cast(min(run_started_at) as varchar), sum(row_count) "
-                f"from {_rel(namespace, 'record_counts')} where event = 'WRITE' "
-                f"group by run_id order by 2, 1").fetchall()]
-        if not counts.by_type:
-            counts.notes.append(
-                "record_counts holds no rows of this run (record_counts: "
-                f"{built.get('record_counts', 'not run')}); the counts below are empty.")
-        if built.get("cast_failures") == "success" and (namespace, "cast_failures") in tables:
-            counts.cast_failures = {d: int(n or 0) for d, n in con.execute(
-                f"select data_type, sum(failed_values) from {_rel(namespace, 'cast_failures')} "
-                "group by data_type").fetchall()}
-        else:
-            counts.notes.append("cast_failures was not built in this run "
-                                f"({built.get('cast_failures', 'not run')}).")
-        for n in nodes:
-            if n.stored and n.status in ("fail", "warn", "error") and n.stored in tables \
-                    and not n.stored[0].endswith("_restricted"):
-                counts.stored[n.unique_id] = _stored_rows(con, *n.stored, max_rows)
-    finally:
-        con.close()
+    tables = source.tables()
+    schema = source.schema
+    if (schema.lower(), "record_counts") in tables:
+        rows = source.query(
+            f"select data_type, event, cast(export_end_date as varchar), sum(row_count) "
+            f"from {_rel(schema, 'record_counts')} where run_id = {_literal(run_id)} "
+            "group by 1, 2, 3")
+        for dtype, event, export_end, n in rows:
+            by_event = counts.by_type.setdefault(dtype, {})
+            by_event[event] = by_event.get(event, 0) + int(n or 0)
+            per = counts.per_export.setdefault(dtype, {}).setdefault(event, {})
+            day = str(export_end)[:10]
+            per[day] = per.get(day, 0) + int(n or 0)
+        counts.history = [(r, str(s), int(n or 0)) for r, s, n in source.query(
+            f"select run_id, cast(min(run_started_at) as varchar), sum(row_count) "
+            f"from {_rel(schema, 'record_counts')} where event = 'WRITE' "
+            f"group by run_id order by 2, 1")]
+    if not counts.by_type:
+        counts.notes.append(
+            "record_counts holds no rows of this run (record_counts: "
+            f"{built.get('record_counts', 'not run')}); the counts below are empty.")
+    if built.get("cast_failures") == "success" and (schema.lower(), "cast_failures") in tables:
+        counts.cast_failures = {d: int(n or 0) for d, n in source.query(
+            f"select data_type, sum(failed_values) from {_rel(schema, 'cast_failures')} "
+            "group by data_type")}
+    else:
+        counts.notes.append("cast_failures was not built in this run "
+                            f"({built.get('cast_failures', 'not run')}).")
+    for n in nodes:
+        if n.kind == "test" and n.status in ("fail", "warn", "error"):
+            try:
+                rows = source.failing_rows(n, tables, max_rows)
+            except Exception as exc:  # noqa: BLE001 - one test's rows, never the whole report
+                counts.notes.append(f"{n.name}: its failing rows could not be read "
+                                    f"({type(exc).__name__}: {' '.join(str(exc).split())[:300]})")
+                continue
+            if rows is not None:
+                counts.stored[n.unique_id] = rows
     return counts
 
 
@@ -203,45 +291,43 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _rel(schema: str, table: str) -> str:
     return f"{_quote(schema)}.{_quote(table)}"
-
-
-def _stored_rows(con: Any, schema: str, table: str, limit: int) -> StoredRows:
-    columns = [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and "
-        "table_name = ? order by ordinal_position", [schema, table]).fetchall()]
-    shown = [c for c in columns if c.lower() not in HIDDEN_COLUMNS]
-    hidden = [c for c in columns if c.lower() in HIDDEN_COLUMNS]
-    (total,) = con.execute(f"select count(*) from {_rel(schema, table)}").fetchone()
-    rows: list[tuple] = []
-    if shown:
-        select = ", ".join(_quote(c) for c in shown)
-        rows = con.execute(f"select {select} from {_rel(schema, table)} limit {int(limit)}"
-                           ).fetchall()
-    return StoredRows(shown, rows, int(total), hidden)
 
 
 # -- the report ---------------------------------------------------------------------------------
 
 
 def write_report(result: Any, namespace: str, target: str, database: Path | None = None,
-                 max_rows: int = MAX_ROWS) -> Path:
+                 max_rows: int = MAX_ROWS, counts: Counts | None = None) -> Path:
     """Write `{result.run_dir}/report.html` for a BuildResult; return its path.
 
-    `database`: the build's DuckDB database (local target), read for the counts and the stored
-    failing rows; None on the other targets, where the report is made of the dbt artifacts.
+    The figures: `counts` when given (Athena: read before publishing, see build_counts), else
+    read from `database`, the build's DuckDB database (local target); without either the report
+    is made of the dbt artifacts.
     """
     run_dir = Path(result.run_dir)
     nodes, metadata = read_nodes(run_dir)
-    if database is not None and Path(database).exists():
-        counts = read_counts(Path(database), namespace, result.run_id, nodes, max_rows)
-    else:
-        counts = None
+    if counts is None and database is not None and Path(database).exists():
+        source = DuckDBSource(Path(database), namespace)
+        try:
+            counts = read_counts(source, result.run_id, nodes, max_rows)
+        finally:
+            source.close()
     page = render(result, namespace, target, nodes, metadata, counts, max_rows)
     path = run_dir / REPORT_FILE
     write_atomic(path, [page.encode("utf-8")])
     return path
+
+
+def build_counts(source: Source, run_dir: Path, run_id: str,
+                 max_rows: int = MAX_ROWS) -> Counts:
+    """read_counts for the nodes of `run_dir`'s run_results.json."""
+    return read_counts(source, run_id, read_nodes(Path(run_dir))[0], max_rows)
 
 
 def _e(value: Any) -> str:
@@ -339,8 +425,8 @@ def _counts_section(counts: Counts | None, target: str) -> list[str]:
         return out
     if counts is None:
         out.append(f'<p class="note">Target {_e(target)}: the report is made of dbt\'s '
-                   "run_results.json and manifest.json only; the counts are not queried on "
-                   "this engine for the report. They are in the namespace's record_counts and "
+                   "run_results.json and manifest.json only; the counts were not read (see the "
+                   "build's output for why). They are in the namespace's record_counts and "
                    "cast_failures tables (where run_id = this run).</p>")
         return out
     out += [f'<p class="note">{_e(n)}</p>' for n in counts.notes]
@@ -383,8 +469,9 @@ def _tests_section(tests: list[Node], counts: Counts | None, target: str,
                    f"<p>{_e(n.message)}</p>")
         stored = counts.stored.get(n.unique_id) if counts is not None else None
         if stored is not None:
-            out.append(f'<p class="note">Stored failing rows: <code>{_e(".".join(n.stored or ()))}'
-                       f"</code>, the first {min(stored.total, max_rows)} of {stored.total:,}"
+            out.append(f'<p class="note">Failing rows from <code>{_e(stored.origin)}</code>, '
+                       f"the first {min(stored.total, max_rows, len(stored.rows))} of "
+                       f"{stored.total:,}"
                        + (f"; columns not shown (raw text): {_e(', '.join(stored.hidden))}"
                           if stored.hidden else "") + ".</p>")
             out.append('<table class="rows"><tr>' + "".join(
@@ -392,14 +479,15 @@ def _tests_section(tests: list[Node], counts: Counts | None, target: str,
             for row in stored.rows:
                 out.append("<tr>" + "".join(f"<td>{_e(_short(v))}</td>" for v in row) + "</tr>")
             out.append("</table>")
-        elif target != "local":
-            out.append('<p class="note">Failing rows are not stored on this target '
-                       "(store_failures is on for the local target only; on Athena it would "
-                       "need a Glue database and IAM grants for it). Run the test's compiled SQL "
-                       "(manifest.json) to see them.</p>")
-        elif n.stored is None:
+        elif n.restricted:
+            out.append('<p class="note">Failing rows are not shown for this test '
+                       "(restricted data).</p>")
+        elif counts is None:
+            out.append('<p class="note">Failing rows were not read on this target: run the '
+                       "test's compiled SQL (run_results.json) to see them.</p>")
+        elif n.stored is None and target == "local":
             out.append('<p class="note">Failing rows are not stored for this test '
-                       "(restricted data, or store_failures off).</p>")
+                       "(store_failures off).</p>")
         else:
             out.append('<p class="note">Its stored failing rows were not found.</p>')
         out.append("</div>")

@@ -1,10 +1,12 @@
 """`recover integration-run --namespace NS [--baseline main]`: the CI's integration run
 (recover.aws.integration): copy the baseline's most recent exports into the namespace's input,
 wait for the namespace's build, then print the row counts of its tables next to the baseline's
-as a Markdown table (and append it to --summary, e.g. $GITHUB_STEP_SUMMARY).
+and what `recover compare` finds the code changed (recover.aws.integration.code_changes), as
+Markdown (appended to --summary, e.g. $GITHUB_STEP_SUMMARY).
 
-Exit codes: 0 the build passed and published (whatever the counts), 1 it failed, timed out or
-AWS refused something, 2 bad arguments or a namespace that is not deployed.
+Exit codes: 0 the build passed and published (whatever the counts; with --fail-on-changes, and
+no table changed), 1 it failed, timed out, AWS refused something, or --fail-on-changes and a
+table changed, 2 bad arguments or a namespace that is not deployed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from recover.aws import namespaces
+from recover.aws import integration, namespaces
 
 PROG = "recover integration-run"
 
@@ -28,13 +30,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout-minutes", type=float, default=120.0)
     parser.add_argument("--environment", default="dev", help="the stacks' environment (default: dev)")
     parser.add_argument("--summary", type=Path, help="append the report to this file")
+    parser.add_argument("--fail-on-changes", action="store_true",
+                        help="exit 1 when recover compare finds a table the code changed")
+    parser.add_argument("--workgroup", help="Athena workgroup of the comparison (default "
+                                            "recover-{namespace}, the analysts' workgroup)")
+
+
+def compare_with_baseline(runner, namespace: str, baseline: str, where: str):
+    """recover compare of the curated tables, baseline against namespace, with `runner`."""
+    from recover import registry
+    from recover.build.compare import compare
+    from recover.registry import layout
+
+    reg = registry.load()
+    return compare(runner, baseline, namespace, curated=layout.curated_tables(reg),
+                   keys=layout.table_keys(reg), examples=3, where=where)
+
+
+def _changes(args: argparse.Namespace) -> tuple[str, bool]:
+    """(markdown, whether the code changed a table); a comparison that cannot run is said in
+    the markdown and changes nothing."""
+    from recover.build.compare import AthenaRunner, CompareError
+
+    workgroup = args.workgroup or namespaces.workgroups(args.namespace)[0]
+    runner = AthenaRunner(args.baseline, args.namespace, workgroup)
+    try:
+        result = compare_with_baseline(runner, args.namespace, args.baseline,
+                                       f"Athena (workgroup {workgroup})")
+    except CompareError as exc:
+        return f"The table comparison could not run: {exc}\n", False
+    return integration.changes_markdown(result), bool(integration.code_changes(result))
 
 
 def run(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from recover.aws import integration, stacks
+    from recover.aws import stacks
 
     try:
         namespaces.check_environment(args.environment)
@@ -73,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         record = integration.wait_for_build(s3, shared["DataBucket"], args.namespace, exports,
                                             args.timeout_minutes * 60)
         comparison = integration.compare(glue, s3, args.namespace, args.baseline)
+        print("comparing the curated tables with recover compare", flush=True)
+        changes, changed = _changes(args)
     except integration.IntegrationError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
@@ -84,9 +118,9 @@ def run(args: argparse.Namespace) -> int:
               f"{len(exports)} export(s) of `{args.baseline}`; artifacts "
               f"`s3://{shared['DataBucket']}/{args.namespace}/runs/{record['run_id']}/`.\n\n"
               f"Rows per table, `{args.namespace}` (recent exports) vs `{args.baseline}` "
-              f"(all exports):\n\n{comparison.markdown()}\n")
+              f"(all exports):\n\n{comparison.markdown()}\n\n{changes}")
     print(report)
     if args.summary is not None:
         with args.summary.open("a") as out:
             out.write(report)
-    return 0 if record.get("published") else 1
+    return 0 if record.get("published") and not (args.fail_on_changes and changed) else 1

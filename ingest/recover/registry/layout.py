@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from recover.registry.model import Array, JsonString, OffsetMap, Scalar, Struct
 
@@ -67,8 +67,23 @@ class ObjectKeys:
         return out
 
 
+class _Classified:
+    """`public_columns` and `personal_columns` of the column tuple named by `classified`: the
+    personal ones go to the restricted schema, the others to the analysts' schema."""
+
+    classified: ClassVar[str]
+
+    @property
+    def public_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in getattr(self, self.classified) if c.personal is None)
+
+    @property
+    def personal_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in getattr(self, self.classified) if c.personal is not None)
+
+
 @dataclass(frozen=True)
-class Child:
+class Child(_Classified):
     """A child table: one row per element of an array (or entry of an offset map)."""
 
     data_type: str
@@ -84,18 +99,11 @@ class Child:
     offset_column: str | None = None  # offset maps: the OffsetInSeconds column's name
     value_column: Column | None = None  # offset maps: the value column (keys unused)
     dotted: str = ""  # the registry dictionary's path of the array, e.g. CustomFields.Symptoms
+    classified: ClassVar[str] = "element_columns"
 
     @property
     def value_type(self) -> str | None:
         return self.value_column.curated if self.value_column else None
-
-    @property
-    def public_columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.element_columns if c.personal is None)
-
-    @property
-    def personal_columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.element_columns if c.personal is not None)
 
     @property
     def restricted_table(self) -> str | None:
@@ -113,7 +121,7 @@ class Models:
 
 
 @dataclass(frozen=True)
-class TableLayout:
+class TableLayout(_Classified):
     """Everything the models need to know about one data type, computed once."""
 
     data_type: DataType
@@ -125,15 +133,7 @@ class TableLayout:
     # every JSON path staging reads from a line (root field first), each once, in order
     line_paths: tuple[tuple[str, ...], ...] = ()
     objects: tuple[ObjectKeys, ...] = ()  # the record and its nested objects, with known keys
-
-    @property
-    def public_columns(self) -> tuple[Column, ...]:
-        """The data columns analysts see (personal data excepted)."""
-        return tuple(c for c in self.columns if c.personal is None)
-
-    @property
-    def personal_columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.personal is not None)
+    classified: ClassVar[str] = "columns"
 
     @property
     def derived(self) -> tuple:

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -78,10 +77,7 @@ class DuckDBRunner:
             "select table_name, column_name, data_type from duckdb_columns() "
             f"where database_name = {literal(self.alias[side])} and schema_name = "
             f"{literal(schema)} order by table_name, column_index")
-        out: dict[str, list[tuple[str, str]]] = {}
-        for table, column, data_type in rows:
-            out.setdefault(table, []).append((column, data_type))
-        return out
+        return _by_table(rows)
 
     def query(self, sql: str) -> list[tuple]:
         import duckdb
@@ -95,6 +91,14 @@ class DuckDBRunner:
         self.con.close()
 
 
+def _by_table(rows: list[tuple]) -> dict[str, list[tuple[str, str]]]:
+    """(table, column, type) rows in column order -> {table: [(column, type), ...]}."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in rows:
+        out.setdefault(table, []).append((column, data_type))
+    return out
+
+
 class AthenaRunner:
     """AWS: the namespaces' schemas (Glue databases `{ns}`, `{ns}_restricted`) of the data
     catalog, queried through Athena with boto3 in `workgroup` (its result location and
@@ -106,17 +110,11 @@ class AthenaRunner:
                  catalog: str = "AwsDataCatalog", client: Any = None,
                  output_location: str | None = None, poll: float = 0.5,
                  timeout: float = 1800.0) -> None:
-        if client is None:
-            import boto3
+        from recover.aws.athena_query import AthenaQuery
 
-            client = boto3.session.Session().client("athena")  # this environment's settings
-        self.client = client
+        self.athena = AthenaQuery(workgroup, catalog, client, output_location, poll, timeout)
         self.namespaces = {"base": base, "candidate": candidate}
         self.workgroup = workgroup
-        self.catalog = catalog
-        self.output_location = output_location
-        self.poll = poll
-        self.timeout = timeout
         self.builds: dict[str, str] = {}
 
     def relation(self, side: str, schema: str, table: str) -> str:
@@ -126,63 +124,18 @@ class AthenaRunner:
         rows = self.query(
             "select table_name, column_name, data_type from information_schema.columns "
             f"where table_schema = {literal(schema)} order by table_name, ordinal_position")
-        out: dict[str, list[tuple[str, str]]] = {}
-        for table, column, data_type in rows:
-            out.setdefault(table, []).append((column, data_type))
-        return out
+        return _by_table(rows)
 
     def query(self, sql: str) -> list[tuple]:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from recover.aws.athena_query import AthenaQueryError
 
-        kwargs: dict[str, Any] = {"QueryString": sql, "WorkGroup": self.workgroup,
-                                  "QueryExecutionContext": {"Catalog": self.catalog}}
-        if self.output_location:
-            kwargs["ResultConfiguration"] = {"OutputLocation": self.output_location}
         try:
-            qid = self.client.start_query_execution(**kwargs)["QueryExecutionId"]
-            deadline = time.monotonic() + self.timeout
-            while True:
-                status = self.client.get_query_execution(
-                    QueryExecutionId=qid)["QueryExecution"]["Status"]
-                if status["State"] == "SUCCEEDED":
-                    break
-                if status["State"] in ("FAILED", "CANCELLED"):
-                    reason = status.get("StateChangeReason", status["State"])
-                    raise CompareError(f"Athena query {qid} {status['State'].lower()}: "
-                                       f"{_one_line(reason)}")
-                if time.monotonic() > deadline:
-                    self.client.stop_query_execution(QueryExecutionId=qid)
-                    raise CompareError(f"Athena query {qid} did not finish within "
-                                       f"{self.timeout:.0f} s")
-                time.sleep(self.poll)
-            rows: list[tuple] = []
-            types: list[str] = []
-            first = True
-            for page in self.client.get_paginator("get_query_results").paginate(
-                    QueryExecutionId=qid):
-                if not types:
-                    types = [c["Type"] for c in
-                             page["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]]
-                data = page["ResultSet"]["Rows"]
-                if first:
-                    data, first = data[1:], False  # the header row
-                rows += [tuple(_athena_value(d.get("VarCharValue"), t)
-                               for d, t in zip(r["Data"], types, strict=False)) for r in data]
-            return rows
-        except (BotoCoreError, ClientError) as exc:
-            raise CompareError(f"Athena: {_one_line(exc)}") from None
+            return self.athena(sql)
+        except AthenaQueryError as exc:
+            raise CompareError(str(exc)) from None
 
     def close(self) -> None:
         pass
-
-
-def _athena_value(text: str | None, athena_type: str) -> Any:
-    """Counts come back as numbers; everything else as Athena's text of the value."""
-    if text is None:
-        return None
-    if athena_type in ("bigint", "integer", "smallint", "tinyint"):
-        return int(text)
-    return text
 
 
 def _one_line(exc: object) -> str:
