@@ -47,8 +47,15 @@ def summarize(results: dict) -> dict:
         "ingest_rss_growth": (_r(big["ingest"]["peak_rss_mb"] / small["ingest"]["peak_rss_mb"])
                               if len(labels) > 1 else None),
         "ingest_rss_growth_sizes": f"{labels[-1]} / {labels[0]}",
+        # only a weekly build that was incremental counts (a project edited mid-run, say, makes
+        # it a full refresh: its plan says so)
         "incremental_vs_full": (_r(big["incremental_build"]["seconds"] / big["build"]["seconds"])
-                                if "incremental_build" in big else None),
+                                if _incremental(big) else None),
+        # per size: (weeks of history per cohort, weekly build time / full build time)
+        "incremental_vs_full_by_size": {
+            label: {"weeks": size["exports_per_cohort"],
+                    "ratio": _r(size["incremental_build"]["seconds"] / size["build"]["seconds"])}
+            for label, size in sizes.items() if _incremental(size)},
         "build_peak_rss_mb": round(big["build"]["peak_rss_mb"]),
         # against 1 GB when it was measured (the 4 GB / 1 GB), else the smallest size
         "build_rss_growth": (_r(big["build"]["peak_rss_mb"] / growth_base["build"]["peak_rss_mb"])
@@ -63,6 +70,10 @@ def summarize(results: dict) -> dict:
         out["targets"][key] = {"value": value, "target": f"{'>=' if kind == 'min' else '<='} "
                                f"{threshold:g}", "met": met}
     return out
+
+
+def _incremental(size: dict) -> bool:
+    return "incremental:" in size.get("incremental_build", {}).get("plan", "")
 
 
 def _r(x: float) -> float:
@@ -153,6 +164,14 @@ def size_table(s: dict) -> str:
         (f"| parent rows written | {b['parent_rows']:,} | {bb['parent_rows']:,} | "
         f"{f['rows']:,} (all raw rows) | |"),
     ]
+    w = s.get("incremental_build")
+    if w:
+        rows += [
+            (f"| weekly build wall time (one more export per cohort) | {_s(w['seconds'])} | | | "
+             f"{w['seconds'] / b['seconds']:.2f} of the full build |"),
+            f"| weekly build peak RSS | {_mb(w['peak_rss_mb'])} | | | |",
+            f"| weekly build plan | {w.get('plan') or '?'} | | | |",
+        ]
     return "\n".join(rows) + "\n"
 
 
@@ -259,6 +278,11 @@ def markdown(results: dict, summary: dict, analysis: str | None) -> str:
         f"ratio is {summary['ingest_cpu_speedup_vs_baseline']:.2f}. `ingest_rss_growth` = peak "
         f"RSS of `recover ingest` at {summary['ingest_rss_growth_sizes']}. "
         f"`build_vs_floor` = our build time / the floor's."),
+        "",
+        ("Weekly build (one more export per cohort, built incrementally) / full build, per size: "
+         + (", ".join(f"{label} ({v['weeks']} weeks of history) {v['ratio']:.2f}"
+                      for label, v in summary["incremental_vs_full_by_size"].items())
+            or "none was incremental") + "."),
         "",
         (f"Total bench time: {results.get('bench_seconds', 0) / 60:.1f} min, of which "
          f"{results.get('quiet_wait_seconds', 0):.0f} s waiting for other processes to calm "

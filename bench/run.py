@@ -57,10 +57,13 @@ class Size:
         return 2 * self.exports * self.size_mb
 
 
-# Same series shape (4 weekly exports per cohort = 8 exports), growing volume per export.
+# Same series shape (4 weekly exports per cohort = 8 exports), growing volume per export; and
+# 2G-8w: the exports of 1G over twice the history (8 weeks), for how the weekly build's cost
+# moves with the history's length (incremental_vs_full at 4 and 8 weeks).
 SIZES = {
     "100M": Size("100M", 4, 12.5),
     "1G": Size("1G", 4, 125.0),
+    "2G-8w": Size("2G-8w", 8, 125.0),
     "4G": Size("4G", 4, 500.0),
 }
 
@@ -267,6 +270,9 @@ def bench_size(size: Size, scratch: Path, log, quiet: Quiet) -> dict:
                                         **dbt_nodes(max((lake / NAMESPACE / "runs").iterdir())))
     log(f"[{size.label}] weekly build: {m.seconds:.1f} s, peak RSS {m.peak_rss_mb:.0f} MB "
         f"({plan})")
+    if "incremental:" not in plan:
+        log(f"[{size.label}] WARNING: the weekly build was not incremental (was the project "
+            "edited during the run?): it does not count for incremental_vs_full")
     return out
 
 

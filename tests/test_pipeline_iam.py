@@ -123,11 +123,14 @@ def test_the_runner_role_allows_what_recover_build_calls_around_dbt(namespace, m
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(core, "_run", fake_dbt)
+    # as the build project sets it (deploy/template.yaml): the run report queries Athena there
+    monkeypatch.setenv("RECOVER_DBT_WORKGROUP", f"recover-{NS}-dbt")
     with iam_check.recorded() as calls:
         for run in ("r1", "r2", "r3"):  # the third expires the first's data
             assert core.build(f"s3://{data}", NS, target="namespace", run_id=run,
                               full_refresh=True).published
-    assert {c.operation for c in calls} >= {"BatchUpdatePartition", "UpdateTable", "DeleteObjects"}
+    assert {c.operation for c in calls} >= {"BatchUpdatePartition", "UpdateTable", "DeleteObjects",
+                                            "StartQueryExecution"}
     assert iam_check.denied(statements_of(d, "RunnerRole"), calls) == []
 
 

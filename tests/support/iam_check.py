@@ -4,7 +4,7 @@ moto enforces no IAM policy, so the pipeline tests would pass with a role that l
 This records every call a code path makes through botocore (ours and awswrangler's), turns each
 into the IAM actions and resource ARNs AWS authorizes it by (the table below: S3 object and
 bucket calls with the `s3:prefix` of listings, Glue catalog/database/table ARNs, queues, build
-projects), and evaluates them against the role's Allow statements with the template's
+projects, the Athena workgroup a query runs in), and evaluates them against the role's Allow statements with the template's
 substitutions made for one deployed namespace: action and resource wildcards, and StringLike /
 ArnEquals conditions on the keys we can know (`s3:prefix`). KMS is out of scope (moto's stacks
 do not encrypt with the key), and so are calls made inside AWS services (Athena reading S3 on
@@ -30,6 +30,7 @@ S3_OBJECT = {"GetObject": "s3:GetObject", "HeadObject": "s3:GetObject",
 S3_BUCKET = {"ListObjectsV2": "s3:ListBucket", "ListObjects": "s3:ListBucket",
              "ListMultipartUploads": "s3:ListBucketMultipartUploads"}
 FREE = {("sts", "GetCallerIdentity")}  # needs no permission
+QUERY_WORKGROUPS: dict[str, str] = {}  # Athena query id -> the workgroup it was started in
 SQS_BATCH = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
              "ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}  # authorized as these
 
@@ -58,7 +59,10 @@ def recorded() -> Iterator[list[Call]]:
 
     def spy(client, operation, params):
         calls.append(Call(client.meta.service_model.service_name, operation, dict(params)))
-        return original(client, operation, params)
+        answer = original(client, operation, params)
+        if operation == "StartQueryExecution":  # later calls name the query by its id
+            QUERY_WORKGROUPS[answer["QueryExecutionId"]] = params.get("WorkGroup", "primary")
+        return answer
 
     with mock.patch.object(BaseClient, "_make_api_call", spy):
         yield calls
@@ -104,6 +108,10 @@ def requests(call: Call) -> list[Request]:
         projects = [p["projectName"]] if "projectName" in p else sorted({i.split(":")[0] for i in p["ids"]})
         return [Request(f"codebuild:{op}", f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/{name}")
                 for name in projects]
+    if s == "athena" and (op == "StartQueryExecution" or "QueryExecutionId" in p):
+        workgroup = p.get("WorkGroup", "primary") if op == "StartQueryExecution" else \
+            QUERY_WORKGROUPS.get(p["QueryExecutionId"], "(a query not started here)")
+        return [Request(f"athena:{op}", f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/{workgroup}")]
     raise KeyError(f"no IAM mapping for {s}:{op}")
 
 
