@@ -350,7 +350,8 @@ def test_the_run_report_in_the_data_bucket_has_this_runs_counts_and_failing_rows
     want: dict[str, dict[str, int]] = {}
     for dtype, event, n in athena.query(
             f"select data_type, event, sum(row_count) from \"{NS}\".\"record_counts\" "
-            f"where run_id = '{first_build.run_id}' group by 1, 2", database=NS):
+            f"where run_id = '{first_build.run_id}' group by 1, 2", database=NS,
+            workgroup=f"recover-{NS}"):  # results under the namespace's athena-results/
         want.setdefault(dtype, {})[event] = int(n)
     assert len(want) > 20 and set(table) >= set(want)
     for dtype, events in want.items():
@@ -544,7 +545,7 @@ def test_s3_holds_only_the_namespace_prefixes_and_no_orphans(step, request, inge
     # query results: Athena's files, named by query id, under the workgroups' locations
     results = snap.under(f"athena-results/{NS}/")
     assert results and all(re.fullmatch(
-        rf"athena-results/{NS}/(dbt/)?[0-9a-f-]{{36}}(\.csv|\.txt|-manifest\.csv)", k)
+        rf"athena-results/{NS}/(dbt/|report/)?[0-9a-f-]{{36}}(\.csv|\.txt|-manifest\.csv)", k)
         for k in results)
 
 

@@ -300,10 +300,10 @@ def test_null_key_parts_match_and_null_values_are_equal(tmp_path):
 
 
 def test_the_integration_run_counts_only_what_the_code_changed(lake, edits):
-    """`recover integration-run` (recover.aws.integration): a table with a schema change or
-    values that differ for the same key is a change; rows on one side only are not (the
+    """`recover integration-run` (recover.build.compare.changes): a table with a schema change
+    or values that differ for the same key is a change; rows on one side only are not (the
     namespace holds only the recent exports)."""
-    from recover.aws import integration
+    from recover.build.compare import changes_markdown, code_changes
     from recover.commands.integration_run import compare_with_baseline
 
     runner = DuckDBRunner(lake, BASE, CAND)
@@ -311,10 +311,10 @@ def test_the_integration_run_counts_only_what_the_code_changed(lake, edits):
         result = compare_with_baseline(runner, CAND, BASE, str(lake))
     finally:
         runner.close()
-    assert sorted(t.table for t in integration.code_changes(result)) == sorted([SLEEP, DEVICES])
+    assert sorted(t.table for t in code_changes(result)) == sorted([SLEEP, DEVICES])
     details = next(t for t in result.tables if t.table == DETAILS)
-    assert details.differs and details not in integration.code_changes(result)
-    text = integration.changes_markdown(result)
+    assert details.differs and details not in code_changes(result)
+    text = changes_markdown(result)
     assert f"of {len(result.tables)} curated table(s): 2 changed by the code" in text
     assert SLEEP in text and DEVICES in text and DETAILS not in text
     assert "MinutesAsleep" in text and "Battery" in text

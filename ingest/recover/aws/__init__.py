@@ -16,9 +16,7 @@ The deployed system (docs/deploy.md, deploy/shared.yaml and deploy/template.yaml
     build_trigger.py   the Lambda that starts a namespace's build (one running, one pending)
     backfill.py        exports not committed in the raw zone -> the ingest queue
     reconcile.py       the scheduled Lambda doing the backfill of its namespace
-    integration.py     the CI's integration run: copy exports, wait for the build, row counts,
-                       what recover compare finds the code changed
-    athena_query.py    one Athena query run to its end (recover compare, the run report)
+    integration.py     the CI's integration run: copy exports, wait for the build, row counts
 
 Imports boto3/botocore/awswrangler; nothing else in the package imports this folder except
 lazily, when an s3:// location is used.

@@ -15,11 +15,8 @@ compared with the baseline's by row count.
           from the Parquet footers of the files their tables and partitions point at (no Athena
           query, no data read). The baseline holds every export, the namespace only the recent
           ones: the report shows the counts side by side; it does not judge them.
-4. changes `recover compare` of the curated tables on Athena (recover.build.compare), reduced
-          to what the branch's code can change: schema differences, a table on one side only,
-          and rows whose values differ for the same key. Rows only in the baseline are what the
-          older exports hold and are not changes; a key's newest delivery is in the recent
-          exports, so its values match unless the code treats it differently.
+4. changes `recover compare` of the curated tables on Athena, reduced to what the branch's
+          code can change (recover.build.compare.code_changes; the command does it).
 """
 
 from __future__ import annotations
@@ -193,28 +190,3 @@ def compare(glue: Any, s3: Any, namespace: str, baseline: str) -> Comparison:
     return Comparison(namespace, baseline,
                       {t: (mine.get(t), theirs.get(t)) for t in sorted(set(mine) | set(theirs))})
 
-
-# -- what the branch's code changed (recover compare) ---------------------------------------------
-
-
-def code_changes(comparison: Any) -> list[Any]:
-    """The tables of a recover.build.compare Comparison (baseline = base, namespace = candidate)
-    that the code changed: a schema difference, a table in one side only, values that differ
-    for the same key. Rows in one side only are not counted: the sides hold different exports."""
-    return [t for t in comparison.tables
-            if t.schema_differs or not (t.in_base and t.in_candidate) or t.differing]
-
-
-def changes_markdown(comparison: Any) -> str:
-    from dataclasses import replace
-
-    from recover.build.compare import render
-
-    changed = code_changes(comparison)
-    head = (f"`recover compare` of {len(comparison.tables)} curated table(s): "
-            f"{len(changed)} changed by the code (schema, a table on one side only, or values "
-            "that differ for the same key). Rows only in the baseline are its older exports "
-            "and are not counted.")
-    if not changed:
-        return head + "\n"
-    return head + "\n\n" + render(replace(comparison, tables=changed), "markdown")

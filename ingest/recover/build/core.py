@@ -307,8 +307,8 @@ def _athena_counts(session: Any, bucket: str, namespace: str,
     """The run report's figures, read on Athena from the candidate schema while it holds this
     run's tables (before publishing). Never fatal: a reason goes to result.report_error and the
     report is then made of the dbt artifacts."""
-    from recover.aws.athena_query import AthenaQuery
     from recover.build import athena_publish
+    from recover.build.athena_query import AthenaQuery
 
     workgroup = os.environ.get("RECOVER_DBT_WORKGROUP", "primary")
     query = AthenaQuery(workgroup, client=session.client("athena"), timeout=600.0,

@@ -1,7 +1,7 @@
 """`recover integration-run --namespace NS [--baseline main]`: the CI's integration run
 (recover.aws.integration): copy the baseline's most recent exports into the namespace's input,
 wait for the namespace's build, then print the row counts of its tables next to the baseline's
-and what `recover compare` finds the code changed (recover.aws.integration.code_changes), as
+and what `recover compare` finds the code changed (recover.build.compare.code_changes), as
 Markdown (appended to --summary, e.g. $GITHUB_STEP_SUMMARY).
 
 Exit codes: 0 the build passed and published (whatever the counts; with --fail-on-changes, and
@@ -50,7 +50,7 @@ def compare_with_baseline(runner, namespace: str, baseline: str, where: str):
 def _changes(args: argparse.Namespace) -> tuple[str, bool]:
     """(markdown, whether the code changed a table); a comparison that cannot run is said in
     the markdown and changes nothing."""
-    from recover.build.compare import AthenaRunner, CompareError
+    from recover.build.compare import AthenaRunner, CompareError, changes_markdown, code_changes
 
     workgroup = args.workgroup or namespaces.workgroups(args.namespace)[0]
     runner = AthenaRunner(args.baseline, args.namespace, workgroup)
@@ -59,7 +59,7 @@ def _changes(args: argparse.Namespace) -> tuple[str, bool]:
                                        f"Athena (workgroup {workgroup})")
     except CompareError as exc:
         return f"The table comparison could not run: {exc}\n", False
-    return integration.changes_markdown(result), bool(integration.code_changes(result))
+    return changes_markdown(result), bool(code_changes(result))
 
 
 def run(args: argparse.Namespace) -> int:

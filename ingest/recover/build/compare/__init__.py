@@ -9,6 +9,7 @@
     sql.py      the SQL, one text for both engines
     model.py    the results (TableResult, Comparison, Example)
     report.py   render(comparison, "text"|"markdown"|"html")
+    changes.py  code_changes: what a branch's code changed, against a baseline with more exports
 
 The work runs where the data is: each table is compared by one aggregate query (and, when they
 differ, one more for the examples), and only counts and at most `examples` rows per kind come
@@ -43,6 +44,7 @@ How rows are matched
 
 from __future__ import annotations
 
+from recover.build.compare.changes import changes_markdown, code_changes
 from recover.build.compare.core import compare, compare_table, select_tables
 from recover.build.compare.model import (
     EXCLUDED_COLUMNS,
@@ -54,6 +56,21 @@ from recover.build.compare.model import (
 from recover.build.compare.report import RENDERERS, render
 from recover.build.compare.runners import AthenaRunner, DuckDBRunner, Runner, runner_for
 
-__all__ = ["EXCLUDED_COLUMNS", "RENDERERS", "AthenaRunner", "CompareError", "Comparison",
-           "DuckDBRunner", "Example", "Runner", "TableResult", "compare", "compare_table",
-           "render", "runner_for", "select_tables"]
+__all__ = [
+    "EXCLUDED_COLUMNS",
+    "RENDERERS",
+    "AthenaRunner",
+    "CompareError",
+    "Comparison",
+    "DuckDBRunner",
+    "Example",
+    "Runner",
+    "TableResult",
+    "changes_markdown",
+    "code_changes",
+    "compare",
+    "compare_table",
+    "render",
+    "runner_for",
+    "select_tables",
+]

@@ -110,7 +110,7 @@ class AthenaRunner:
                  catalog: str = "AwsDataCatalog", client: Any = None,
                  output_location: str | None = None, poll: float = 0.5,
                  timeout: float = 1800.0) -> None:
-        from recover.aws.athena_query import AthenaQuery
+        from recover.build.athena_query import AthenaQuery
 
         self.athena = AthenaQuery(workgroup, catalog, client, output_location, poll, timeout)
         self.namespaces = {"base": base, "candidate": candidate}
@@ -127,7 +127,7 @@ class AthenaRunner:
         return _by_table(rows)
 
     def query(self, sql: str) -> list[tuple]:
-        from recover.aws.athena_query import AthenaQueryError
+        from recover.build.athena_query import AthenaQueryError
 
         try:
             return self.athena(sql)
