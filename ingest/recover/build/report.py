@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import json
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -159,15 +160,16 @@ def _ts(text: str) -> datetime:
 # -- where the figures are read: the build's DuckDB database, or Athena ------------------------
 
 
-class Source:
+class Source(ABC):
     """Where this run's monitoring tables (`schema`.record_counts, .cast_failures) and its
     failing rows are read. `query` runs one SQL text (DuckDB and Athena share it)."""
 
     schema: str
     label: str  # how the report names it
 
+    @abstractmethod
     def query(self, sql: str) -> list[tuple]:
-        raise NotImplementedError
+        """The rows of one query."""
 
     def tables(self) -> set[tuple[str, str]]:
         """(schema, table) of what exists, lower-cased."""
@@ -175,9 +177,10 @@ class Source:
             "select table_schema, table_name from information_schema.tables where "
             f"table_schema in ({_literal(self.schema)}, {_literal(self.schema + '_test_failures')})")}
 
+    @abstractmethod
     def failing_rows(self, node: Node, tables: set[tuple[str, str]],
                      limit: int) -> StoredRows | None:
-        raise NotImplementedError
+        """Up to `limit` failing rows of a flagged test, or None when they are not shown."""
 
     def close(self) -> None:
         pass

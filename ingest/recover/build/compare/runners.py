@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from recover.build.athena_query import one_line
 from recover.build.compare.model import CompareError
 from recover.build.compare.sql import literal, quote
 from recover.lake import is_s3_uri
@@ -67,7 +68,7 @@ class DuckDBRunner:
                                  "(READ_ONLY)")
         except duckdb.Error as exc:
             self.con.close()
-            raise CompareError(f"cannot open the published database: {_one_line(exc)}") from None
+            raise CompareError(f"cannot open the published database: {one_line(exc)}") from None
 
     def relation(self, side: str, schema: str, table: str) -> str:
         return f"{quote(self.alias[side])}.{quote(schema)}.{quote(table)}"
@@ -85,7 +86,7 @@ class DuckDBRunner:
         try:
             return self.con.execute(sql).fetchall()
         except duckdb.Error as exc:
-            raise CompareError(f"DuckDB: {_one_line(exc)}") from None
+            raise CompareError(f"DuckDB: {one_line(exc)}") from None
 
     def close(self) -> None:
         self.con.close()
@@ -137,9 +138,6 @@ class AthenaRunner:
     def close(self) -> None:
         pass
 
-
-def _one_line(exc: object) -> str:
-    return " ".join(str(exc).split())[:500]
 
 
 def runner_for(lake: str | Path, base: str, candidate: str, workgroup: str | None = None,
