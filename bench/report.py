@@ -62,6 +62,13 @@ def summarize(results: dict) -> dict:
                              if len(labels) > 1 else None),
         "build_rss_growth_sizes": f"{labels[-1]} / {growth_label}",
     }
+    scan = results.get("athena_scan") or {}
+    if "scanned_incremental_vs_full" in scan:
+        out["weekly_build_scanned_bytes"] = {
+            "size": scan["label"], "weeks": scan["weeks"], "incremental": scan["incremental"],
+            "incremental_bytes": scan["weekly"]["scanned_bytes"]["total"],
+            "full_bytes": scan["full"]["scanned_bytes"]["total"],
+            "incremental_vs_full": scan["scanned_incremental_vs_full"]}
     out["targets"] = {}
     for key, (threshold, kind) in TARGETS.items():
         value = out[key]
@@ -284,6 +291,7 @@ def markdown(results: dict, summary: dict, analysis: str | None) -> str:
                       for label, v in summary["incremental_vs_full_by_size"].items())
             or "none was incremental") + "."),
         "",
+        *athena_scan_text(results.get("athena_scan")),
         (f"Total bench time: {results.get('bench_seconds', 0) / 60:.1f} min, of which "
          f"{results.get('quiet_wait_seconds', 0):.0f} s waiting for other processes to calm "
          "down (the machine is shared; the bench waits, up to a budget, until they use under "
@@ -311,6 +319,35 @@ def markdown(results: dict, summary: dict, analysis: str | None) -> str:
     out.append((analysis or "(to be written)").rstrip("\n") + "\n")
     out += [ANALYSIS[1], ""]
     return "\n".join(out)
+
+
+def athena_scan_text(scan: dict | None) -> list[str]:
+    """The Athena step: bytes scanned by a weekly build, incremental against full."""
+    if not scan:
+        return []
+    head = "Bytes Athena scans for a weekly build (`bench/athena_scan.py`, on the test suite's Athena endpoint)"
+    if "error" in scan:
+        return [f"{head}: not measured ({scan['error']}).", ""]
+    layers = [k for k in scan["full"]["scanned_bytes"] if k != "total"]
+    rows = [f"| | {' | '.join(layers)} | total | wall time | plan |",
+            "|---|" + "---:|" * (len(layers) + 2) + "---|"]
+    for step, name in (("history", "history (full)"), ("weekly", "weekly, incremental"),
+                       ("full", "weekly, `--full-refresh`")):
+        b = scan[step]["scanned_bytes"]
+        rows.append(f"| {name} | " + " | ".join(_bytes(b.get(k, 0)) for k in layers)
+                    + f" | {_bytes(b['total'])} | {_s(scan[step]['seconds'])} | "
+                    f"{scan[step]['plan']} |")
+    return [
+        (f"{head}, at {scan['label']}: {scan['weeks']} weeks of history per cohort "
+         f"({_bytes(scan['ndjson_bytes'])} NDJSON, {_bytes(scan['raw_bytes'])} in the raw zone "
+         f"after the week), then one more export per cohort "
+         f"({_bytes(scan['week_ndjson_bytes'])} NDJSON). Models only (the data tests are left "
+         f"out of these builds). The weekly build scans "
+         f"**{scan['scanned_incremental_vs_full']:.2f}** of what a full refresh scans."),
+        "",
+        *rows,
+        "",
+    ]
 
 
 def plot(results: dict, path: Path) -> None:

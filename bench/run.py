@@ -14,6 +14,9 @@ time, peak RSS of the whole process tree, see measure.py):
   weekly   ours      one more weekly export per cohort ingested on top of that history, then
                      `recover build` again: an incremental build (docs/build.md)
 
+and, once, at --athena-size (100M): the bytes Athena scans for a weekly build, incremental
+against a full refresh, on the test suite's Athena endpoint (athena_scan.py)
+
 and the bytes (raw gzip, curated Parquet). Results: docs/benchmarks.{md,json,png} and the
 measured table in docs/build.md. Big files live under --scratch (default /tmp/recover-bench,
 or $RECOVER_BENCH_DIR) and are removed at the end unless --keep.
@@ -33,9 +36,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import athena_scan
 import duckdb
 import measure
 import report
+from dbt_results import dbt_nodes
 from recover.generate import generate_series
 from recover.ingest.names import admitted
 
@@ -118,37 +123,6 @@ def measured(m: measure.Measured, **extra: object) -> dict:
             "peak_rss_mb": round(m.peak_rss_mb, 1), "tree_rss_mb": round(m.tree_rss_mb, 1),
             "hwm_mb": round(m.hwm_mb, 1),
             "other_cores": round(m.other_cores, 2), **extra}
-
-
-def dbt_nodes(target: Path) -> dict:
-    """Per-layer sums and the slowest nodes from dbt's run_results.json."""
-    results = json.loads((target / "run_results.json").read_text())
-    layers: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    nodes = []
-    for r in results["results"]:
-        uid = r["unique_id"]
-        kind, name = uid.split(".")[0], uid.split(".")[-1]
-        if kind == "model":
-            layer = ("staging" if name.startswith("stg_") else "intermediate"
-                     if name.startswith("int_") else "curated" if name.startswith("dataset_")
-                     else "monitoring")
-        elif kind == "test":
-            layer, name = "data tests", uid.split(".")[2]
-        else:
-            layer = kind.replace("_", " ") + "s"
-        layers[layer] = layers.get(layer, 0.0) + r["execution_time"]
-        counts[layer] = counts.get(layer, 0) + 1
-        nodes.append((r["execution_time"], name, layer))
-    nodes.sort(reverse=True)
-    return {
-        "dbt_elapsed_seconds": round(results["elapsed_time"], 2),
-        "nodes": len(nodes),
-        "layer_nodes": counts,
-        "layer_seconds": {k: round(v, 2) for k, v in sorted(layers.items(), key=lambda x: -x[1])},
-        "slowest": [{"node": n, "layer": layer, "seconds": round(s, 2)}
-                    for s, n, layer in nodes[:8]],
-    }
 
 
 def parent_rows(lake: Path) -> dict[str, int]:
@@ -276,6 +250,28 @@ def bench_size(size: Size, scratch: Path, log, quiet: Quiet) -> dict:
     return out
 
 
+def athena_step(size: Size, scratch: Path, log, quiet: Quiet, keep: bool) -> dict:
+    """Bytes scanned by a weekly build on the Athena endpoint, incremental against full."""
+    root = scratch / f"athena-{size.label}"
+    shutil.rmtree(root, ignore_errors=True)
+    try:
+        series = generate_series(root / "exports", exports=size.exports + 1,
+                                 size_mb=size.size_mb, seed=SEED)
+        history, week = series[:-2], series[-2:]
+        quiet()
+        try:
+            out = athena_scan.measure_scan(history, week, root / "work", log)
+        except Exception as e:  # noqa: BLE001 - the rest of the bench stands; the report says why
+            log(f"[athena] not measured: {e}")
+            return {"label": size.label, "error": str(e)}
+        out.update(label=size.label, weeks=size.exports, ndjson_bytes=export_bytes(history)[0],
+                   week_ndjson_bytes=export_bytes(week)[0])
+        return out
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=list(SIZES),
@@ -286,6 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=Path, default=REPO / "docs",
                         help="where benchmarks.{md,json,png} go (default: docs/)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch files")
+    parser.add_argument("--athena-size", default="100M",
+                        help=f"series for the Athena step (bytes scanned by a weekly build, "
+                             f"athena_scan.py), one of {', '.join(SIZES)}; 'none' skips it "
+                             "(default 100M)")
     parser.add_argument("--quiet-budget", type=float, default=300.0,
                         help="seconds, in total, the run may wait for other processes to "
                              "calm down before a step (at most 60 s per step; default 300)")
@@ -295,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown size(s) {', '.join(unknown)}; choose from {', '.join(SIZES)}")
     labels = sorted(set(labels), key=list(SIZES).index)
+    if args.athena_size not in (*SIZES, "none"):
+        parser.error(f"--athena-size: choose from {', '.join(SIZES)} or none")
 
     def log(message: str) -> None:
         print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
@@ -314,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(args.scratch / label, ignore_errors=True)
         results["bench_seconds"] = round(time.monotonic() - started, 1)
         (args.scratch / "results.json").write_text(json.dumps(results, indent=2))
+    if args.athena_size != "none":
+        results["athena_scan"] = athena_step(SIZES[args.athena_size], args.scratch, log, quiet,
+                                             keep=args.keep)
     results["bench_seconds"] = round(time.monotonic() - started, 1)
     results["quiet_wait_seconds"] = round(quiet.waited, 1)
     (args.scratch / "results.json").write_text(json.dumps(results, indent=2))

@@ -23,6 +23,7 @@
 
 {% macro recover_curated(name, path=none) %}
 {{- recover_curated_config() -}}
+{{- recover_history_config(name, 'upstream') -}}
 {%- set t = recover_layout(name) -%}
 {%- set upstream = ref(t.models.deduplicated) -%}
 {%- if path is none and t.derived | selectattr('rule', 'equalto', 'zip3') | list -%}
@@ -50,9 +51,10 @@ select * from {{ upstream }}
 
 
 {#- A curated (or restricted) table from the rows of `sql`, computed from recover_changed_rows:
-    on an incremental build, plus the published rows of every key it did not touch. -#}
+    on an incremental build, plus the published rows of every key it did not touch (unless the
+    table is changed in place, recover_in_place()). -#}
 {% macro recover_with_history(t, upstream, sql) -%}
-    {%- if recover_is_incremental() -%}
+    {%- if recover_is_incremental() and not recover_in_place() -%}
 {{ recover_untouched_rows(t['index'], '(select ' ~ recover_key_list(t) ~ ' from ' ~ upstream ~ " where _run_id = '" ~ recover_run_id() ~ "')") }}
 union all
 select * from (
@@ -194,6 +196,7 @@ select * from elements
     `{ns}_restricted` under the curated table's name, so that access is granted separately. -#}
 {% macro recover_restricted(name, path=none) %}
 {{- recover_curated_config('restricted') -}}
+{{- recover_history_config(name, 'upstream') -}}
 {%- set t = recover_layout(name) -%}
 {%- set upstream = ref(t.models.deduplicated) -%}
 {%- if not execute -%}

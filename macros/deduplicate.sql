@@ -21,6 +21,7 @@
 -#}
 {% macro recover_deduplicate(name) %}
 {{- recover_helper_config() -}}
+{{- recover_history_config(name, 'rows') -}}
 {%- set t = recover_layout(name) -%}
 {%- set staged = ref(t.models.staging) -%}
 {%- set has_deleted = t.deletions is not none -%}
@@ -135,7 +136,7 @@ final as (
 
 )
 
-{% if incremental -%}
+{% if incremental and not recover_in_place() -%}
 {{ recover_untouched_rows(index, 'touched') }}
 union all
 {% endif -%}

@@ -7,12 +7,14 @@
   and plain `dbt build`) every model reads everything. It is read only while executing, never
   while parsing, so that dbt's partial parsing carries over from build to build.
 
-  With a scope, the raw tables read only those exports, and every table that holds history is
-  rebuilt as
+  With a scope, the raw tables read only those exports, and every table that holds history gets
+  the rows this scope touches, recomputed. Locally, where a build starts from a copy of the
+  published database, they replace the touched keys' rows in place (recover_in_place(),
+  macros/materializations/recover_table.sql). On Athena, whose Hive tables cannot delete rows,
+  each table is rebuilt as
       its published rows that this scope does not touch
       union all  the rows this scope touches, recomputed
-  (the "previous" relation is the published table: the same table locally, where a build starts
-  from a copy of the published database; `{schema}` without `_candidate` on Athena). The keys a
+  (the "previous" relation is the published table, `{schema}` without `_candidate`). The keys a
   scope touches are the keys of its records (and, for HealthKit, of its deletions); their rows
   are re-ranked against the published winner, so the result equals a full refresh, and applying
   an export twice changes nothing (a build that died mid-publish is repaired by the next one).
@@ -32,6 +34,24 @@
 
 {% macro recover_is_incremental() %}
     {{- return(recover_scope() is not none) -}}
+{% endmacro %}
+
+
+{#- Whether an incremental build changes the tables in place (DuckDB: the `recover_table`
+    materialization deletes the touched keys' rows and inserts the recomputed ones) rather than
+    rebuilding each from its published rows (Athena's Hive tables, Trino). -#}
+{% macro recover_in_place() %}
+    {{- return(target.type == 'duckdb' and recover_is_incremental()) -}}
+{% endmacro %}
+
+
+{#- The config of a table that holds history (de-duplicated, curated, restricted): on DuckDB,
+    the `recover_table` materialization, told the data type and how to find the touched keys
+    ('rows' or 'upstream', macros/materializations/recover_table.sql). -#}
+{% macro recover_history_config(name, touched) %}
+    {%- if target.type == 'duckdb' -%}
+        {{ config(materialized='recover_table', recover_layout=name, recover_touched=touched) }}
+    {%- endif -%}
 {% endmacro %}
 
 

@@ -122,12 +122,6 @@ class Snapshot:
         return norm(self.tables[db][table]["StorageDescriptor"].get("Location"))
 
 
-def aws_env(athena: AthenaEndpoint, ns: str) -> dict[str, str]:
-    return {**os.environ, **athena.env(), "DBT_PROFILES_DIR": str(ROOT / "profiles"),
-            "RECOVER_NAMESPACE": ns, "RECOVER_BUCKET": athena.trino.bucket,
-            "RECOVER_DBT_WORKGROUP": f"recover-{ns}-dbt"}
-
-
 OUTPUT: dict[str, str] = {}  # run id -> what `recover build` printed
 
 
@@ -139,7 +133,7 @@ def recover_build(athena: AthenaEndpoint, ns: str, target: str, workdir: Path,
     With `runner`, through the build runner's entry point (deploy/runner.sh) with the build
     project's environment, as CodeBuild runs it (from the project's root)."""
     recover = str(Path(sys.executable).with_name("recover"))
-    env = aws_env(athena, ns)
+    env = athena.build_env(ns)
     if runner:
         assert not (select or exclude or full_refresh)
         cmd = ["bash", str(ROOT / "deploy" / "runner.sh")]
@@ -175,44 +169,10 @@ def dbt(athena: AthenaEndpoint, ns: str, target: str, args: list[str], target_pa
         [str(Path(sys.executable).with_name("dbt")), *args, "--target", target,
          "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
          "--no-use-colors"],
-        cwd=ROOT, env=aws_env(athena, ns), capture_output=True, text=True, check=False,
+        cwd=ROOT, env=athena.build_env(ns), capture_output=True, text=True, check=False,
         timeout=1800)
     assert proc.returncode == 0, proc.stdout[-6000:] + "\n" + athena.log_tail()
     return json.loads((target_path / "run_results.json").read_text())["results"]
-
-
-def create_workgroups(athena: AthenaEndpoint, ns: str) -> None:
-    """The namespace's two workgroups, configured as deploy/template.yaml declares them."""
-    from cfnlint.decode import decode
-
-    template, problems = decode(str(ROOT / "deploy" / "template.yaml"))
-    assert not problems, problems
-
-    def sub(value):
-        """!Sub with the namespace and the data bucket (imported from the shared stack)."""
-        if isinstance(value, dict) and "Fn::Sub" in value:
-            text = value["Fn::Sub"]
-            text = text[0] if isinstance(text, list) else text
-            for name in ("${Data}", "${DataBucketName}"):
-                text = text.replace(name, athena.trino.bucket)
-            return text.replace("${Namespace}", ns)
-        if isinstance(value, dict):
-            return {k: sub(v) for k, v in value.items()}
-        return value
-
-    client = athena.client()
-    for resource in template["Resources"].values():
-        if resource["Type"] != "AWS::Athena::WorkGroup":
-            continue
-        props = sub(resource["Properties"])
-        config = props["WorkGroupConfiguration"]
-        client.create_work_group(
-            Name=props["Name"], Description=props.get("Description", ""),
-            Configuration={
-                "ResultConfiguration": {"OutputLocation":
-                                        config["ResultConfiguration"]["OutputLocation"]},
-                "EnforceWorkGroupConfiguration": config["EnforceWorkGroupConfiguration"],
-                "PublishCloudWatchMetricsEnabled": config["PublishCloudWatchMetricsEnabled"]})
 
 
 def ingest(athena: AthenaEndpoint, ns: str, exports: list[Path]) -> None:
@@ -235,7 +195,7 @@ def workdir(tmp_path_factory) -> Path:
 def ingested(athena, parity_exports) -> Snapshot:
     others = set(Snapshot(athena, NS, None).keys)  # earlier test modules' files (shared bucket)
     ingest(athena, NS, parity_exports[:-2])  # the last week of each cohort comes in the weekly build
-    create_workgroups(athena, NS)
+    athena.create_workgroups(NS)
     snap = Snapshot(athena, NS, None)
     snap.actions_mark, snap.calls_mark = len(athena.trino.moto.actions()), len(athena.calls())
     snap.others = others
@@ -296,7 +256,7 @@ def second_build(athena, parity_exports, failed_run, workdir) -> Snapshot:
 @pytest.fixture(scope="module")
 def prod_build(athena, parity_exports, second_build, tmp_path_factory) -> Snapshot:
     ingest(athena, PROD, parity_exports)
-    create_workgroups(athena, PROD)
+    athena.create_workgroups(PROD)
     run_id, results = recover_build(athena, PROD, "prod", tmp_path_factory.mktemp("prod-work"),
                                     # the range tests read the value_expectations seed
                                     select=[f"+{SURVIVOR}", f"+{SURVIVOR}_sleeplogdetails",
@@ -610,6 +570,25 @@ def test_the_weekly_build_is_incremental_and_publishes_every_export(second_build
     # its intermediate tables start the next build: published with it
     for table in second_build.tables[f"{NS}_intermediate"].values():
         assert table["StorageDescriptor"]["Location"].rstrip("/").endswith(second_build.run_id)
+
+
+def scanned(results: list[dict], prefix: str) -> dict[str, int]:
+    """Bytes Athena scanned per node whose name starts with ``prefix`` (dbt-athena's adapter
+    response: the endpoint reports Trino's physical input bytes, as Athena bills them)."""
+    return {r["unique_id"].split(".")[-1]:
+            (r.get("adapter_response") or {}).get("data_scanned_in_bytes") or 0
+            for r in results if r["unique_id"].split(".")[-1].startswith(prefix)}
+
+
+def test_the_weekly_build_reads_only_the_new_exports_raw_partitions(second_build, first_build):
+    """The raw profiles read nothing but raw files (and their own small published table): the
+    weekly build's two new exports must cost them less than the first build's four. What a
+    whole weekly build scans against a full refresh is `make bench`'s (docs/benchmarks.md)."""
+    full, weekly = scanned(first_build.results, "raw_profile__"), scanned(second_build.results,
+                                                                           "raw_profile__")
+    assert set(full) == set(weekly) and len(full) == 5
+    for node, n in weekly.items():
+        assert 0 < n < full[node] * 0.75, (node, full[node], n)
 
 
 # The DuckDB build is one full refresh over every export; Athena's tables come from a full build

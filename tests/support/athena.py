@@ -23,6 +23,7 @@ Without Trino the fixture skips (or fails under ``RECOVER_REQUIRE_TRINO=1``), as
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -36,6 +37,7 @@ from tests.support.moto_server import CREDENTIALS, REGION, free_port
 from tests.support.trino import TrinoEnv, _die_with_parent, _kill_group
 
 ENDPOINT_SCRIPT = Path(__file__).with_name("athena_endpoint.py")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class AthenaEndpoint:
@@ -77,6 +79,46 @@ class AthenaEndpoint:
     def env(self) -> dict[str, str]:
         """Environment for a child process (dbt, recover, pytest helpers)."""
         return {**self.trino.moto.env(), "AWS_ENDPOINT_URL_ATHENA": self.url}
+
+    def create_workgroups(self, ns: str) -> None:
+        """The namespace's two workgroups, configured as deploy/template.yaml declares them."""
+        from cfnlint.decode import decode
+
+        template, problems = decode(str(ROOT / "deploy" / "template.yaml"))
+        if problems:
+            raise RuntimeError(f"deploy/template.yaml: {problems}")
+
+        def sub(value):
+            """!Sub with the namespace and the data bucket (imported from the shared stack)."""
+            if isinstance(value, dict) and "Fn::Sub" in value:
+                text = value["Fn::Sub"]
+                text = text[0] if isinstance(text, list) else text
+                for name in ("${Data}", "${DataBucketName}"):
+                    text = text.replace(name, self.trino.bucket)
+                return text.replace("${Namespace}", ns)
+            if isinstance(value, dict):
+                return {k: sub(v) for k, v in value.items()}
+            return value
+
+        client = self.client()
+        for resource in template["Resources"].values():
+            if resource["Type"] != "AWS::Athena::WorkGroup":
+                continue
+            props = sub(resource["Properties"])
+            config = props["WorkGroupConfiguration"]
+            client.create_work_group(
+                Name=props["Name"], Description=props.get("Description", ""),
+                Configuration={
+                    "ResultConfiguration": {"OutputLocation":
+                                            config["ResultConfiguration"]["OutputLocation"]},
+                    "EnforceWorkGroupConfiguration": config["EnforceWorkGroupConfiguration"],
+                    "PublishCloudWatchMetricsEnabled": config["PublishCloudWatchMetricsEnabled"]})
+
+    def build_env(self, ns: str) -> dict[str, str]:
+        """Environment of `recover build --target namespace|prod` for namespace ``ns``."""
+        return {**os.environ, **self.env(), "DBT_PROFILES_DIR": str(ROOT / "profiles"),
+                "RECOVER_NAMESPACE": ns, "RECOVER_BUCKET": self.trino.bucket,
+                "RECOVER_DBT_WORKGROUP": f"recover-{ns}-dbt"}
 
     def client(self, service: str = "athena"):
         import boto3

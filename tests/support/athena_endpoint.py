@@ -727,7 +727,9 @@ class Endpoint:
             types = [d[1] for d in desc]
             q.rows = [[render(t, v) for t, v in zip(types, r, strict=True)] for r in rows]
             stats = getattr(cur, "stats", None) or {}
-            q.scanned += int(stats.get("processedBytes", 0) or 0)
+            # Athena bills the bytes it reads from S3 (compressed, after column and partition
+            # pruning): Trino's physical input, not its processed (decoded) bytes
+            q.scanned += int(stats.get("physicalInputBytes", 0) or 0)
         finally:
             q.cursor = None
             conn.close()
