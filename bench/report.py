@@ -328,7 +328,8 @@ def athena_scan_text(scan: dict | None) -> list[str]:
     head = "Bytes Athena scans for a weekly build (`bench/athena_scan.py`, on the test suite's Athena endpoint)"
     if "error" in scan:
         return [f"{head}: not measured ({scan['error']}).", ""]
-    layers = [k for k in scan["full"]["scanned_bytes"] if k != "total"]
+    layers = [k for k in scan["full"]["scanned_bytes"] if k != "total"
+              and any(scan[step]["scanned_bytes"].get(k) for step in ("history", "weekly", "full"))]
     rows = [f"| | {' | '.join(layers)} | total | wall time | plan |",
             "|---|" + "---:|" * (len(layers) + 2) + "---|"]
     for step, name in (("history", "history (full)"), ("weekly", "weekly, incremental"),

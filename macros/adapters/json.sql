@@ -46,7 +46,13 @@
 {% macro recover_is_object(expr) %}{{ return(adapter.dispatch('recover_is_object', 'recover')(expr)) }}{% endmacro %}
 
 {% macro duckdb__recover_is_object(expr) -%}
-    case when json_valid({{ expr }}) then json_type({{ expr }}) = 'OBJECT' else false end
+    case when json_valid({{ expr }}) then {{ recover_json_text_is_object(expr) }} else false end
+{%- endmacro %}
+
+{#- DuckDB: whether valid JSON text is an object, without parsing it again (json_type would):
+    its first character after JSON's whitespace is `{`. -#}
+{% macro recover_json_text_is_object(expr) -%}
+    left(ltrim({{ expr }}, ' ' || chr(9) || chr(10) || chr(13)), 1) = '{'
 {%- endmacro %}
 
 {% macro default__recover_is_object(expr) -%}

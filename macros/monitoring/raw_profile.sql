@@ -54,6 +54,16 @@ with raw_lines as (
 
 ),
 
+object_keys as (
+
+    select
+        *,
+        {#- the keys of every declared object of a record, in one parse of the line -#}
+        case when problem is null then {{ recover_object_keys('line', t.objects) }} end as object_keys
+    from raw_lines
+
+),
+
 lines as {{ recover_materialized() }} (
 
     select
@@ -63,8 +73,8 @@ lines as {{ recover_materialized() }} (
         row_in_scan,
         problem,
         case when problem is not null and problem <> 'blank line' then substr(line, 1, 1024) end as reject_text,
-        case when problem is null then {{ recover_unknown_paths('line', t.objects) }} end as unknown_paths
-    from raw_lines
+        case when problem is null then {{ recover_unknown_paths('line', 'object_keys', t.objects) }} end as unknown_paths
+    from object_keys
 
 ),
 
@@ -145,7 +155,7 @@ from paths
     case
         when {{ expr }} is null or trim({{ expr }}) = '' then 'blank line'
         when not json_valid({{ expr }}) then 'not valid JSON'
-        when json_type({{ expr }}) <> 'OBJECT' then 'not a JSON object'
+        when not {{ recover_json_text_is_object(expr) }} then 'not a JSON object'
     end
 {%- endmacro %}
 
@@ -171,17 +181,31 @@ from paths
 {%- endmacro %}
 
 
-{#- The keys of the line's declared objects that the registry does not declare (the objects'
-    known keys: layout `objects`), as a list of (path, value_text): empty for most lines. -#}
-{% macro recover_unknown_paths(expr, objects) %}{{ return(adapter.dispatch('recover_unknown_paths', 'recover')(expr, objects)) }}{% endmacro %}
+{#- The keys of the line's declared objects (layout `objects`), for recover_unknown_paths: on
+    DuckDB a list with one list of keys per object, from one parse of the line (an object that
+    is absent or not an object gives NULL or an empty list); other engines read the line per
+    object in recover_unknown_paths and need nothing here. -#}
+{% macro recover_object_keys(expr, objects) %}{{ return(adapter.dispatch('recover_object_keys', 'recover')(expr, objects)) }}{% endmacro %}
 
-{% macro duckdb__recover_unknown_paths(expr, objects) -%}
+{% macro duckdb__recover_object_keys(expr, objects) -%}
+    json_keys({{ expr }}, [{% for o in objects %}{{ recover_json_path_literal(o.steps) }}{{ ', ' if not loop.last }}{% endfor %}])
+{%- endmacro %}
+
+{% macro default__recover_object_keys(expr, objects) -%}
+    cast(null as varchar)
+{%- endmacro %}
+
+
+{#- The keys of the line's declared objects that the registry does not declare (the objects'
+    known keys: layout `objects`), as a list of (path, value_text): empty for most lines.
+    `keys` is the column recover_object_keys made. -#}
+{% macro recover_unknown_paths(expr, keys, objects) %}{{ return(adapter.dispatch('recover_unknown_paths', 'recover')(expr, keys, objects)) }}{% endmacro %}
+
+{% macro duckdb__recover_unknown_paths(expr, keys, objects) -%}
     list_concat(
         {%- for o in objects %}
         list_transform(
-            list_filter(
-                case when json_type({{ expr }}, {{ recover_json_path_literal(o.steps) }}) = 'OBJECT'
-                     then json_keys({{ expr }}, {{ recover_json_path_literal(o.steps) }}) end,
+            list_filter(coalesce({{ keys }}[{{ loop.index }}], []),
                 lambda k: not list_contains([{% for k in o.known %}'{{ k | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor %}], k)),
             lambda k: {'path': '{{ (o.path ~ ".") if o.path else "" }}' || k,
                   'value_text': json_extract({{ expr }}, {{ recover_json_path_literal(o.steps)[:-1] }}."' || replace(k, '"', '\"') || '"')::varchar})
@@ -190,7 +214,7 @@ from paths
     )
 {%- endmacro %}
 
-{% macro default__recover_unknown_paths(expr, objects) -%}
+{% macro default__recover_unknown_paths(expr, keys, objects) -%}
     {#- Trino's concat() needs two arrays or more -#}
     {{ 'concat(' if objects | length > 1 else '(' }}
         {%- for o in objects %}

@@ -17,7 +17,7 @@ from recover.lake import dir_mode, file_mode, make_dirs
 # DuckDB's memory limit for the local build (dbt's connection reads the same variable in
 # profiles/profiles.yml, with the same default); beyond it DuckDB spills to disk.
 MEMORY_LIMIT_ENV = "RECOVER_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "4GB"
+DEFAULT_MEMORY_LIMIT = "2.5GB"
 
 
 def memory_limit() -> str:
