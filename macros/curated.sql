@@ -55,7 +55,7 @@ select * from {{ upstream }}
     table is changed in place, recover_in_place()). -#}
 {% macro recover_with_history(t, upstream, sql) -%}
     {%- if recover_is_incremental() and not recover_in_place() -%}
-{{ recover_untouched_rows(t['index'], '(select ' ~ recover_key_list(t) ~ ' from ' ~ upstream ~ " where _run_id = '" ~ recover_run_id() ~ "')") }}
+{{ recover_untouched_rows(t['index'], recover_recomputed_keys(t, upstream)) }}
 union all
 select * from (
 {{ sql }}

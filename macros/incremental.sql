@@ -113,6 +113,13 @@
 {% endmacro %}
 
 
+{#- A subquery of the keys a build recomputed in the de-duplicated relation `upstream` (its rows
+    carrying this run's `_run_id`): the keys a curated or restricted table replaces. -#}
+{% macro recover_recomputed_keys(t, upstream) -%}
+    (select {{ recover_key_list(t) }} from {{ upstream }} where _run_id = '{{ recover_run_id() }}')
+{%- endmacro %}
+
+
 {#- `alias.k1 = other.k1 and ...` over a list of key columns. -#}
 {% macro recover_keys_match(keys, left, right) -%}
     {%- for k in keys -%}

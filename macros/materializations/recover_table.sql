@@ -23,20 +23,14 @@
   {%- if not recover_is_incremental() -%}
     {{ return(materialization_table_duckdb()) }}
   {%- endif -%}
-  {%- set existing = load_cached_relation(this) -%}
-  {%- if existing is none or not existing.is_table -%}
-    {{ exceptions.raise_compiler_error(
-        "incremental build: " ~ this ~ " has no published table to build on; "
-        ~ "run `recover build --full-refresh`") }}
-  {%- endif -%}
+  {%- do recover_previous() -%}  {#- the published table, or the error that names the fix -#}
   {%- set t = recover_layout(config.require('recover_layout')) -%}
   {%- set touched = config.require('recover_touched') -%}
   {%- set recomputed = this.identifier ~ '__recomputed' -%}
   {%- if touched == 'rows' -%}
     {%- set touched_keys = adapter.quote(recomputed) -%}
   {%- elif touched == 'upstream' -%}
-    {%- set touched_keys = '(select ' ~ recover_key_list(t) ~ ' from ' ~ ref(t.models.deduplicated)
-                           ~ " where _run_id = '" ~ recover_run_id() ~ "')" -%}
+    {%- set touched_keys = recover_recomputed_keys(t, ref(t.models.deduplicated)) -%}
   {%- else -%}
     {{ exceptions.raise_compiler_error("recover_touched must be 'rows' or 'upstream', not "
                                        ~ touched) }}
